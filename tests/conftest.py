@@ -1,0 +1,151 @@
+"""Shared test helpers: real records repositories made by the real CLI.
+
+Every helper runs the installed ``supervision`` command (or its ``main``) and
+real git; nothing is mocked. Dates are fixed through --today so results do not
+depend on the clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+TODAY = "2026-11-22"
+BIN = Path(sys.executable).parent
+SUPERVISION = shutil.which("supervision", path=str(BIN)) or "supervision"
+
+
+def git_env(home: Path | None = None) -> dict[str, str]:
+    """Environment for git that never reads the developer's own settings."""
+    env = dict(os.environ)
+    env.update({
+        "GIT_AUTHOR_NAME": "Test Author", "GIT_AUTHOR_EMAIL": "author@example.invalid",
+        "GIT_COMMITTER_NAME": "Test Author", "GIT_COMMITTER_EMAIL": "author@example.invalid",
+        "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
+        "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+        "SUPERVISION_TODAY": TODAY,
+    })
+    if home is not None:
+        env["PRE_COMMIT_HOME"] = str(home / ".pre-commit-cache")
+    return env
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+    def rules(self) -> list[str]:
+        return [f["rule"] for f in self.json()]
+
+
+def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None,
+            input: str | None = None) -> Result:
+    done = subprocess.run([SUPERVISION, *args], cwd=cwd, capture_output=True, text=True,
+                          env=env or git_env(), input=input, timeout=120)
+    assert "Traceback" not in done.stderr, done.stderr
+    return Result(done.returncode, done.stdout, done.stderr)
+
+
+def digest_tree(root: Path) -> dict[str, str]:
+    """Content hash of every file outside .git: proves a command changed nothing."""
+    out = {}
+    for path in sorted(root.rglob("*")):
+        if ".git" in path.relative_to(root).parts or not path.is_file():
+            continue
+        out[str(path.relative_to(root))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+class RecordsRepoFixture:
+    """A records repository created by `supervision init`, with helpers."""
+
+    def __init__(self, root: Path, profile: str) -> None:
+        self.root = root
+        self.profile = profile
+
+    def cli(self, *args: str, **kw: Any) -> Result:
+        return run_cli(*args, cwd=self.root, **kw)
+
+    def write(self, relpath: str, data: Any) -> Path:
+        path = self.root / relpath
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = data if isinstance(data, str) else yaml.safe_dump(
+            data, sort_keys=False, allow_unicode=True)
+        path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
+        return path
+
+    def check(self, *paths: str) -> Result:
+        return self.cli("check", "--format", "json", *paths)
+
+    def load_profile(self):
+        from supervision.repo import RecordsRepo
+        return RecordsRepo.load(self.root)
+
+    def filled(self, kind: str, supervisee: str = "dsl-sample", supervisor: str = "deputy-sample",
+               day: str = "2026-11-16", group: bool = False, **extra: Any) -> tuple[str, dict]:
+        """A complete, valid record: path and data."""
+        from supervision.record_rules import expected_path
+        from supervision.synthetic import fill
+        from supervision.validate import parse_date
+
+        repo = self.load_profile()
+        form = repo.form("example-school", kind, group)
+        profile = repo.profile_for("example-school")
+        assert form is not None and profile is not None
+        header: dict[str, Any] = {"kind": form.kind, "school": "example-school", "date": day,
+                                  "supervisor": supervisor}
+        if group:
+            header.update(format="group", supervisees=[supervisee, "ddsl-sample"],
+                          status="held")
+        else:
+            header["supervisee"] = supervisee
+        if form.key == "session":
+            header.update(format="one-to-one", status="held")
+        if kind == "qa-review":
+            header["reviewer"] = "head-sample"
+        if kind == "case-notes":
+            header["case_ref"] = "C-7K3QXM"
+        header.update(extra)
+        people = ["dsl-sample", "ddsl-sample", "deputy-sample", "head-sample"]
+        data = fill(form, profile, header, people)
+        typed = {k: parse_date(v) if k == "date" else v for k, v in data.items()}
+        relpath = expected_path(form, typed)
+        assert relpath is not None
+        return relpath, data
+
+
+def make_repo(root: Path, profile: str) -> RecordsRepoFixture:
+    result = run_cli("init", str(root), "--profile", profile, "--org", "Test Trust",
+                     "--no-hooks", cwd=root.parent)
+    assert result.code == 0, result.err
+    return RecordsRepoFixture(root, profile)
+
+
+@pytest.fixture(params=["agenda", "reflective"])
+def any_repo(tmp_path: Path, request: pytest.FixtureRequest) -> RecordsRepoFixture:
+    return make_repo(tmp_path / "records-repo", request.param)
+
+
+@pytest.fixture
+def agenda_repo(tmp_path: Path) -> RecordsRepoFixture:
+    return make_repo(tmp_path / "agenda-repo", "agenda")
+
+
+@pytest.fixture
+def reflective_repo(tmp_path: Path) -> RecordsRepoFixture:
+    return make_repo(tmp_path / "reflective-repo", "reflective")

@@ -1,0 +1,5 @@
+"""Allow ``python -m supervision``."""
+
+from supervision.cli import main
+
+raise SystemExit(main())

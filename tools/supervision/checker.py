@@ -1,0 +1,200 @@
+"""``supervision check``: every record against its form and the policy rules.
+
+Data flow for one record::
+
+    bytes --yamlparse--> Document --validate(form)--> typed record + findings
+          --record_rules(profile)--> more findings --facts--> small summary
+
+Results are cached per file (see :mod:`supervision.cache`); when many files
+need checking they are shared between worker processes. Cross-record rules
+(calendar, deadlines) run afterwards on the facts of all records.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from supervision.cache import Cache, salt, stamp
+from supervision.config import CONFIG_FILE, PEOPLE_FILE
+from supervision.facts import FACTS_VERSION, extract
+from supervision.forms import KINDS
+from supervision.problems import Problem
+from supervision.record_rules import check_record_rules
+from supervision.repo import RECORD_DIRS, RECORD_SUFFIXES, RecordsRepo
+from supervision.rules import problem
+from supervision.validate import Context, validate
+from supervision.yamlparse import parse_file
+
+PARALLEL_THRESHOLD = 400
+CHUNK = 250
+
+#: A cross-record rule: (repo, facts by record path, only these paths or None) -> findings.
+CrossRule = Callable[[RecordsRepo, dict[str, dict[str, Any]], "set[str] | None"], list[Problem]]
+
+
+@dataclass
+class CheckResult:
+    problems: list[Problem] = field(default_factory=list)
+    facts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    checked: int = 0
+    from_cache: int = 0
+
+
+def check_record(repo: RecordsRepo, relpath: str) -> tuple[list[Problem], dict[str, Any] | None]:
+    """Check one record file; never raises on bad content."""
+    found: list[Problem] = []
+    top = relpath.split("/", 1)[0]
+    if top not in RECORD_DIRS or not relpath.endswith(RECORD_SUFFIXES):
+        found.append(problem("PATH-OUTSIDE-RECORDS", relpath, 1, 1,
+                             "this file is not under records/ or contracts/, so it is not "
+                             "checked as a record"))
+        return found, None
+    max_bytes = repo.config.max_record_bytes if repo.config else 1_000_000
+    doc, parse_problems = parse_file(str(repo.root / relpath), relpath, max_bytes)
+    found += parse_problems
+    if doc is None:
+        return found, None
+    data = doc.data
+    if not isinstance(data, dict):
+        found.append(problem("SCHEMA-TYPE", relpath, 1, 1,
+                             "a record must be a set of fields (name: value)"))
+        return found, None
+    kind = data.get("kind")
+    if kind not in KINDS:
+        line, col = doc.where(("kind",))
+        said = "has no 'kind' field" if kind is None else "has a 'kind' that is not a record kind"
+        found.append(problem("SCHEMA-KIND", relpath, line, col,
+                             f"the record {said}; kinds are: {', '.join(KINDS)}"))
+        return found, None
+    school = data.get("school") if isinstance(data.get("school"), str) else None
+    profile = repo.profile_for(school)
+    if profile is None:  # configuration is broken; repo.problems says why
+        return found, None
+    group = kind == "session" and data.get("format") == "group"
+    form = profile.form_for(kind, group)
+    if form is None:
+        line, col = doc.where(("kind",))
+        what = "group session" if group else kind
+        found.append(problem("SCHEMA-KIND", relpath, line, col,
+                             f"the {profile.id} profile has no {what} form; it has: "
+                             f"{', '.join(profile.forms)}"))
+        return found, None
+    ctx: Context = repo.context(profile)
+    completed = data.get("status", "held") not in ("planned", "cancelled")
+    typed, problems = validate(doc, form.fields, ctx, completed)
+    found += problems
+    found += check_record_rules(doc, form, profile, relpath, typed)
+    return found, extract(form, typed)
+
+
+# -- worker processes ---------------------------------------------------------------
+_WORKER_REPO: RecordsRepo | None = None
+
+
+def _worker_init(root: str) -> None:
+    global _WORKER_REPO
+    _WORKER_REPO = RecordsRepo.load(Path(root))
+
+
+def _worker(paths: list[str]) -> list[tuple[str, list[dict[str, Any]], dict[str, Any] | None]]:
+    assert _WORKER_REPO is not None
+    out = []
+    for relpath in paths:
+        found, facts = check_record(_WORKER_REPO, relpath)
+        out.append((relpath, [p.as_dict() for p in found], facts))
+    return out
+
+
+def _check_many(repo: RecordsRepo, paths: list[str]) -> Iterable[
+        tuple[str, list[Problem], dict[str, Any] | None]]:
+    workers = min(os.cpu_count() or 1, 8)
+    if len(paths) < PARALLEL_THRESHOLD or workers < 2:
+        for relpath in paths:
+            found, facts = check_record(repo, relpath)
+            yield relpath, found, facts
+        return
+    chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"),
+                             initializer=_worker_init, initargs=(str(repo.root),)) as pool:
+        for batch in pool.map(_worker, chunks):
+            for relpath, found_dicts, facts in batch:
+                yield relpath, [Problem.from_dict(d) for d in found_dicts], facts
+
+
+class Checker:
+    def __init__(self, repo: RecordsRepo, use_cache: bool = True,
+                 cross_rules: tuple[CrossRule, ...] = ()) -> None:
+        self.repo = repo
+        self.use_cache = use_cache
+        self.cross_rules = cross_rules
+
+    def _salt(self) -> str:
+        files = [self.repo.root / CONFIG_FILE, self.repo.root / PEOPLE_FILE]
+        for ref, profile in sorted(self.repo.profiles.items()):
+            if not profile.source.startswith("<built-in>"):
+                files.append(Path(profile.source))
+            files.append(Path(ref))
+        return salt(self.repo.root, files, extra=f"facts{FACTS_VERSION}")
+
+    def records(self, relpaths: list[str]) -> CheckResult:
+        """Findings and facts for these record paths, using the cache."""
+        result = CheckResult()
+        cache = Cache(self.repo.root, "check", self._salt()) if self.use_cache else None
+        todo: list[str] = []
+        stamps: dict[str, list[int] | None] = {}
+        for relpath in relpaths:
+            st = stamp(self.repo.root / relpath)
+            stamps[relpath] = st
+            hit = cache.get(relpath, st) if cache is not None and st is not None else None
+            if hit is not None:
+                result.problems += [Problem.from_dict(d) for d in hit["problems"]]
+                if hit["facts"] is not None:
+                    result.facts[relpath] = hit["facts"]
+                result.from_cache += 1
+            else:
+                todo.append(relpath)
+        for relpath, found, facts in _check_many(self.repo, todo):
+            result.problems += found
+            if facts is not None:
+                result.facts[relpath] = facts
+            st = stamps[relpath]
+            if cache is not None and st is not None:
+                cache.put(relpath, st, {"problems": [p.as_dict() for p in found],
+                                        "facts": facts})
+        result.checked = len(relpaths)
+        if cache is not None:
+            cache.save()
+        return result
+
+    def run(self, paths: list[str] | None = None) -> CheckResult:
+        """Check the whole repository (``paths`` None) or only the given files."""
+        repo = self.repo
+        config_problems = list(repo.problems)
+        if repo.config is None or not repo.profiles:
+            shown = config_problems if paths is None else [
+                p for p in config_problems if p.path in paths or p.path == CONFIG_FILE]
+            return CheckResult(problems=shown or config_problems)
+        all_records = repo.record_files()
+        if paths is None:
+            wanted = None
+            result = self.records(all_records)
+            result.problems = config_problems + result.problems
+        else:
+            wanted = set(paths)
+            records = [p for p in paths if p not in (CONFIG_FILE, PEOPLE_FILE)]
+            # Cross-record rules need every record's facts; the cache makes that cheap.
+            pool = sorted(set(records) | (set(all_records) if self.cross_rules else set()))
+            result = self.records(pool)
+            result.problems = [p for p in config_problems if p.path in wanted] + [
+                p for p in result.problems if p.path in wanted]
+        for rule in self.cross_rules:
+            result.problems += [p for p in rule(repo, result.facts, wanted)
+                                if wanted is None or p.path in wanted]
+        result.problems.sort(key=Problem.sort_key)
+        return result

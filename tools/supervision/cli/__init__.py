@@ -1,0 +1,148 @@
+"""The ``supervision`` command line.
+
+One module per command group (``cli/check.py``, ``cli/new.py``...). Each has
+``register(subparsers, common)`` and a ``run(args) -> int``. Heavy libraries
+(GitPython, MkDocs, gnupg) are imported inside the commands that need them, so
+``supervision check`` starts quickly.
+
+Exit codes: 0 all good, 1 findings (or the action was refused), 2 usage error,
+3 internal error (a bug: please report it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from supervision import __version__
+
+#: Command name -> module that implements it, in the order ``--help`` lists them.
+COMMANDS: dict[str, str] = {
+    "init": "supervision.cli.init",
+    "new": "supervision.cli.new",
+    "check": "supervision.cli.check",
+    "schema": "supervision.cli.schema",
+}
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called; printed with exit code 2."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+class Refused(Exception):
+    """The command understood the request but will not do it (exit 1)."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+def date_arg(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a real date; write it as YYYY-MM-DD") from None
+
+
+def _common() -> argparse.ArgumentParser:
+    """Options accepted both before and after the command name."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-C", "--repo", metavar="DIR", default=argparse.SUPPRESS,
+                        help="the records repository (default: the one containing the "
+                        "current folder)")
+    common.add_argument("--today", metavar="YYYY-MM-DD", type=date_arg,
+                        default=argparse.SUPPRESS,
+                        help="treat this date as today (for planning and tests); "
+                        "also SUPERVISION_TODAY")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog="supervision",
+        description="Safeguarding supervision records: start a record from the school's "
+        "form, check it against the policy, sign it, and see what is due.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"supervision {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMANDS.values():
+        importlib.import_module(module).register(sub, common)
+    return parser
+
+
+def today(args: argparse.Namespace) -> dt.date:
+    given = getattr(args, "today", None)
+    if given is not None:
+        return given
+    env = os.environ.get("SUPERVISION_TODAY")
+    if env:
+        try:
+            return dt.date.fromisoformat(env)
+        except ValueError:
+            raise UsageError(f"SUPERVISION_TODAY={env!r} is not a date",
+                             "Write it as YYYY-MM-DD, or unset it.") from None
+    return dt.date.today()
+
+
+def open_repo(args: argparse.Namespace):  # -> RecordsRepo (import kept lazy)
+    from pathlib import Path
+
+    from supervision.repo import NotARecordsRepo, RecordsRepo, find_root
+
+    start = Path(getattr(args, "repo", None) or os.getcwd())
+    try:
+        root = find_root(start)
+    except NotARecordsRepo as exc:
+        raise UsageError(str(exc), "Run the command inside a records repository, pass "
+                         "--repo DIR, or create one with `supervision init DIR`.") from None
+    return RecordsRepo.load(root)
+
+
+def _fail(prefix: str, message: str, hint: str = "") -> None:
+    sys.stderr.write(f"supervision: {prefix}{message}\n")
+    if hint:
+        sys.stderr.write(f"    hint: {hint}\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        return int(exc.code or 0)
+    if not getattr(args, "command", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(args.run(args))
+    except UsageError as exc:
+        _fail("error: ", str(exc), exc.hint)
+        return EXIT_USAGE
+    except Refused as exc:
+        _fail("", str(exc), exc.hint)
+        return EXIT_FINDINGS
+    except KeyboardInterrupt:
+        sys.stderr.write("supervision: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # never show a traceback to a school user
+        if os.environ.get("SUPERVISION_DEBUG"):
+            raise
+        _fail("internal error: ", f"{type(exc).__name__}: {exc}",
+              "This is a bug in the supervision tool, not in your records. Please report "
+              "it with the command you ran (set SUPERVISION_DEBUG=1 to see the details).")
+        return EXIT_INTERNAL

@@ -1,0 +1,117 @@
+"""``supervision init DIR``: a ready-to-use records repository."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from supervision.cli import EXIT_OK, UsageError, today
+
+#: Skeleton files whose names cannot start with a dot inside the package.
+RENAMES = {"gitignore": ".gitignore", "pre-commit-config.yaml": ".pre-commit-config.yaml"}
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "init", parents=[common],
+        help="create a new records repository",
+        description="Create a records repository in DIR (which must be new or empty): "
+        "settings, an example people.yml, a calendar, the staff site skeleton, the "
+        "pre-commit hook, and empty records/ and contracts/ folders.",
+    )
+    p.add_argument("directory", metavar="DIR")
+    p.add_argument("--profile", choices=("reflective", "agenda"), default="reflective",
+                   help="policy profile: reflective (trust DSL model, the default) or agenda "
+                   "(school one-to-one agenda model)")
+    p.add_argument("--org", default="Example Trust", metavar="NAME",
+                   help="organisation name shown on the staff site")
+    p.add_argument("--no-hooks", action="store_true",
+                   help="do not install the pre-commit hook into the new repository")
+    p.set_defaults(run=run)
+
+
+def _skeleton_files() -> list[tuple[str, Any]]:
+    root = resources.files("supervision").joinpath("skeleton")
+    out: list[tuple[str, Any]] = []
+
+    def visit(node: Any, prefix: str) -> None:
+        for child in sorted(node.iterdir(), key=lambda c: c.name):
+            if child.name == "__pycache__":
+                continue
+            rel = f"{prefix}{child.name}"
+            if child.is_dir():
+                visit(child, rel + "/")
+            else:
+                out.append((rel, child))
+
+    visit(root, "")
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    import jinja2
+
+    from supervision.repo import RecordsRepo, academic_year
+    from supervision.schema import write_profile_schemas
+
+    target = Path(args.directory)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise UsageError(f"{target} already exists and is not empty",
+                         "Choose a new folder name, or empty the folder first.")
+    day: dt.date = today(args)
+    context = {
+        "org": args.org,
+        "profile": args.profile,
+        "today": day.isoformat(),
+        "review": (day + dt.timedelta(days=365)).isoformat(),
+        "year": academic_year(day),
+    }
+    env = jinja2.Environment(autoescape=False, keep_trailing_newline=True,
+                             undefined=jinja2.StrictUndefined)
+    target.mkdir(parents=True, exist_ok=True)
+    for rel, source in _skeleton_files():
+        text = source.read_text(encoding="utf-8")
+        if rel.endswith(".j2"):
+            rel = rel[:-3]
+            text = env.from_string(text).render(**context)
+        name = rel.rsplit("/", 1)[-1]
+        if name in RENAMES:
+            rel = rel[: -len(name)] + RENAMES[name]
+        out = target / rel
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    (target / "keys").mkdir(exist_ok=True)
+    repo = RecordsRepo.load(target.resolve())
+    for profile in repo.profiles.values():
+        write_profile_schemas(profile, target / "schemas", repo.config.case_ref_pattern
+                              if repo.config else "")
+    _git(["init", "-q", "-b", "main"], target)
+    hooks = "not installed (--no-hooks)"
+    if not args.no_hooks:
+        done = subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=target,
+                              capture_output=True, text=True)
+        hooks = "installed" if done.returncode == 0 else (
+            "NOT installed: " + (done.stderr.strip() or done.stdout.strip()))
+    print(f"Created a records repository for {args.org} in {target} "
+          f"(profile: {args.profile}).")
+    print(f"pre-commit hook: {hooks}")
+    print("Next steps:")
+    print(f"  1. cd {target} and replace the example people in people.yml and the school in "
+          "supervision.yml with your own.")
+    print(f"  2. Put your term dates in calendar/{context['year']}.yml.")
+    print("  3. Start a contract: supervision new contract --supervisee ID --supervisor ID")
+    return EXIT_OK
+
+
+def _git(argv: list[str], cwd: Path) -> None:
+    env = dict(os.environ)
+    done = subprocess.run(["git", *argv], cwd=cwd, capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        raise UsageError(f"git {' '.join(argv)} failed: {done.stderr.strip()}",
+                         "Check that git is installed (git --version).")

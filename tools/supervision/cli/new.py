@@ -1,0 +1,191 @@
+"""``supervision new KIND``: start a record from the school's form."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shlex
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from supervision.cli import EXIT_OK, Refused, UsageError, date_arg, open_repo, today
+from supervision.forms import KINDS
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "new", parents=[common],
+        help="start a record from the school's form",
+        description="Write a blank record for KIND at its standard path, with the form's "
+        "guidance as comments, and print the path. Never overwrites an existing file.",
+    )
+    p.add_argument("kind", choices=KINDS, metavar="KIND",
+                   help="one of: " + ", ".join(KINDS))
+    p.add_argument("--supervisee", action="append", metavar="ID", required=True,
+                   help="the supervisee's id (repeat for each member of a group session)")
+    p.add_argument("--supervisor", metavar="ID",
+                   help="the supervisor's id (default: from the supervisee's contract)")
+    p.add_argument("--date", type=date_arg, metavar="YYYY-MM-DD",
+                   help="date of the session or record (default: today)")
+    p.add_argument("--school", metavar="ID",
+                   help="school id (default: the supervisee's school in people.yml)")
+    p.add_argument("--group", action="store_true", help="a group session (kind session only)")
+    p.add_argument("--case", metavar="REF", help="case reference (case-notes only)")
+    p.add_argument("--reviewer", metavar="ID", help="QA reviewer's id (qa-review only)")
+    p.add_argument("--status", choices=("held", "planned"), default="held",
+                   help="held (default) or planned (a booked session, filled in later)")
+    p.add_argument("--edit", action="store_true", help="open the new file in $EDITOR")
+    p.set_defaults(run=run)
+
+
+def _person(repo: Any, pid: str, what: str) -> Any:
+    person = repo.people.get(pid)
+    if person is None:
+        import difflib
+
+        close = difflib.get_close_matches(pid, list(repo.people), n=3)
+        raise UsageError(f"{what} '{pid}' is not in people.yml",
+                         f"Did you mean: {', '.join(close)}?" if close else
+                         "Check the id in people.yml, or ask the records admin to add them.")
+    return person
+
+
+def _contract_supervisor(repo: Any, school: str, supervisee: str) -> str | None:
+    """Supervisor named in the supervisee's latest contract, if any."""
+    from supervision.yamlparse import parse_file
+
+    folder = repo.root / "contracts" / school
+    if not folder.is_dir():
+        return None
+    for path in sorted(folder.glob(f"{supervisee}-*.yaml"), reverse=True):
+        doc, _problems = parse_file(str(path), path.name)
+        if doc is not None and isinstance(doc.data, dict):
+            found = doc.data.get("supervisor")
+            if isinstance(found, str) and found in repo.people:
+                return found
+    return None
+
+
+def _previous_actions(repo: Any, school: str, supervisee: str, day: dt.date) -> list[dict]:
+    """Open actions from the supervisee's last one-to-one before ``day``."""
+    from supervision.record_rules import walk
+    from supervision.validate import validate
+    from supervision.yamlparse import parse_file
+
+    base = repo.root / "records" / school
+    if not base.is_dir():
+        return []
+    candidates = sorted(
+        (p for p in base.glob(f"*/{supervisee}/*-session.yaml") if p.name[:10] < day.isoformat()),
+        key=lambda p: p.name, reverse=True)
+    for path in candidates:
+        doc, _ = parse_file(str(path), path.name)
+        if doc is None or not isinstance(doc.data, dict):
+            continue
+        form = repo.form(school, "session")
+        profile = repo.profile_for(school)
+        if form is None or profile is None:
+            return []
+        typed, _ = validate(doc, form.fields, repo.context(profile))
+        out = []
+        for _kp, f, value in walk(form.fields, typed):
+            if f.type == "actions":
+                out += [{"action": a["action"]} for a in value
+                        if a.get("action") and a.get("status", "open") in ("open",
+                                                                            "carried-forward")]
+        return out
+    return []
+
+
+def _set_review(form: Any, values: dict[str, Any], items: list[dict]) -> None:
+    """Put ``items`` into the form's first action-review field."""
+    for keypath, f in form.walk():
+        if f.type == "review" and not any(isinstance(p, int) for p in keypath):
+            target = values
+            for part in keypath[:-1]:
+                target = target.setdefault(part, {})
+            target[keypath[-1]] = items
+            return
+
+
+def run(args: argparse.Namespace) -> int:
+    from supervision.record_rules import expected_path
+    from supervision.scaffold import render
+    from supervision.schema import schema_name, write_profile_schemas
+
+    repo = open_repo(args)
+    if repo.config is None or not repo.profiles:
+        raise Refused("the repository's settings have problems, so no form can be chosen",
+                      "Run `supervision check supervision.yml people.yml` and fix what it says.")
+    supervisees = args.supervisee
+    if args.group and args.kind != "session":
+        raise UsageError("--group is only for sessions")
+    if not args.group and len(supervisees) > 1:
+        raise UsageError("give one --supervisee, or use --group for a group session")
+    for pid in supervisees:
+        _person(repo, pid, "supervisee")
+    first = repo.people[supervisees[0]]
+    school = args.school or first.school
+    if school is None:
+        raise UsageError(f"'{first.id}' has no school in people.yml", "Pass --school ID.")
+    if school not in repo.config.schools:
+        raise UsageError(f"'{school}' is not a school in supervision.yml",
+                         "Schools: " + ", ".join(repo.config.schools) + ".")
+    profile = repo.profile_for(school)
+    form = repo.form(school, args.kind, args.group)
+    if profile is None or form is None:
+        have = ", ".join(profile.forms) if profile else "none"
+        raise Refused(f"the {profile.id if profile else '?'} profile used by {school} has no "
+                      f"{'group session' if args.group else args.kind} form",
+                      f"Forms in this profile: {have}.")
+    day = args.date or today(args)
+    supervisor = args.supervisor or _contract_supervisor(repo, school, supervisees[0])
+    if supervisor is None:
+        raise UsageError(f"no contract names a supervisor for '{supervisees[0]}'",
+                         "Pass --supervisor ID (or start with `supervision new contract`).")
+    _person(repo, supervisor, "supervisor")
+    values: dict[str, Any] = {"kind": form.kind, "school": school, "date": day,
+                              "supervisor": supervisor}
+    if args.group:
+        values.update(format="group", supervisees=supervisees, status=args.status)
+    else:
+        values["supervisee"] = supervisees[0]
+    if form.key == "session":
+        values.update(format="one-to-one", status=args.status)
+        _set_review(form, values, _previous_actions(repo, school, supervisees[0], day))
+    if args.kind == "case-notes":
+        if not args.case:
+            raise UsageError("case notes need --case REF (the child's case reference)",
+                             "Issue a new reference with `supervision case new` if needed.")
+        if not repo.context(profile).case_ref.match(args.case):
+            raise UsageError("--case is not a case reference in the agreed format",
+                             f"Use a reference like {repo.context(profile).case_ref_example}.")
+        values["case_ref"] = args.case
+    if args.kind == "qa-review":
+        if not args.reviewer:
+            raise UsageError("a QA review needs --reviewer ID")
+        _person(repo, args.reviewer, "reviewer")
+        values["reviewer"] = args.reviewer
+    relpath = expected_path(form, values)
+    assert relpath is not None
+    path = repo.root / relpath
+    if path.exists():
+        raise Refused(f"{relpath} already exists; nothing was written",
+                      "Open that file to carry on, or pass another --date.")
+    write_profile_schemas(profile, repo.root / "schemas", repo.config.case_ref_pattern)
+    schema_file = repo.root / "schemas" / profile.id / schema_name(form)
+    schema_ref = os.path.relpath(schema_file, path.parent)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "x", encoding="utf-8") as handle:  # "x": never overwrite
+        handle.write(render(form, profile, values, schema_ref))
+    shown = os.path.relpath(path) if Path.cwd() in path.parents else str(path)
+    print(shown)
+    if args.edit:
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        if not editor:
+            raise UsageError("--edit needs $EDITOR (or $VISUAL) to name your editor",
+                             f"The file was written; open {shown} yourself.")
+        subprocess.run([*shlex.split(editor), str(path)], check=False)
+    return EXIT_OK

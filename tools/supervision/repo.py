@@ -1,0 +1,149 @@
+"""A records repository on disk: where it is, its settings, people and profiles.
+
+Commands receive a :class:`RecordsRepo` explicitly; there are no global
+settings. Loading never raises on bad content: problems are collected in
+``repo.problems`` and reported like any other finding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from supervision.config import CONFIG_FILE, Config, Person, load_config
+from supervision.forms import Form, Profile, load_profile
+from supervision.problems import Problem
+from supervision.rules import problem
+from supervision.validate import Context
+
+RECORD_DIRS = ("records", "contracts")
+RECORD_SUFFIXES = (".yaml", ".yml")
+
+
+class NotARecordsRepo(Exception):
+    """Raised when no supervision.yml is found; the CLI turns it into exit 2."""
+
+
+def find_root(start: Path) -> Path:
+    start = start.resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / CONFIG_FILE).is_file():
+            return candidate
+    raise NotARecordsRepo(
+        f"{start} is not inside a records repository (no {CONFIG_FILE} found here or above)"
+    )
+
+
+def academic_year(day: dt.date) -> str:
+    """2026-11-22 -> '2026-27'; the year turns on 1 September."""
+    start = day.year if day.month >= 9 else day.year - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def _case_ref_example(pattern: str) -> str:
+    if pattern == r"^C-[0-9A-HJ-NP-Z]{6}$":
+        return "C-7K3QXM"
+    return f"matching {pattern}"
+
+
+@dataclass
+class RecordsRepo:
+    root: Path
+    config: Config | None
+    people: dict[str, Person]
+    problems: list[Problem] = field(default_factory=list)
+    profiles: dict[str, Profile] = field(default_factory=dict)  # by profile reference
+    _contexts: dict[str, Context] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, root: Path) -> RecordsRepo:
+        loaded = load_config(root)
+        repo = cls(root=root, config=loaded.config, people=loaded.people,
+                   problems=list(loaded.problems))
+        if repo.config is not None:
+            refs = {repo.config.profile}
+            refs.update(s.profile for s in repo.config.schools.values() if s.profile)
+            for ref in sorted(refs):
+                repo._load_profile(ref)
+        return repo
+
+    def _load_profile(self, ref: str) -> None:
+        source: str | Path = ref
+        if ref.endswith((".yml", ".yaml")) or "/" in ref:
+            source = (self.root / ref).resolve()
+            if not source.is_relative_to(self.root.resolve()) or not source.is_file():
+                self.problems.append(problem(
+                    "PROFILE-UNKNOWN", CONFIG_FILE, 1, 1,
+                    f"the profile file {ref} does not exist inside this repository"))
+                return
+        profile, found = load_profile(source)
+        for p in found:  # show profile files relative to the repository
+            if p.path.startswith(str(self.root)):
+                p = Problem(**{**p.as_dict(), "path": str(Path(p.path).relative_to(self.root))})
+            self.problems.append(p)
+        if profile is not None:
+            self.profiles[ref] = profile
+
+    # -- lookups ---------------------------------------------------------------
+    def profile_ref(self, school: str | None) -> str | None:
+        if self.config is None:
+            return None
+        found = self.config.schools.get(school or "")
+        if found is not None and found.profile:
+            return found.profile
+        return self.config.profile
+
+    def profile_for(self, school: str | None) -> Profile | None:
+        ref = self.profile_ref(school)
+        return self.profiles.get(ref) if ref else None
+
+    def form(self, school: str | None, kind: str, group: bool = False) -> Form | None:
+        profile = self.profile_for(school)
+        return profile.form_for(kind, group) if profile else None
+
+    def context(self, profile: Profile) -> Context:
+        ctx = self._contexts.get(profile.id)
+        if ctx is None:
+            pattern = self.config.case_ref_pattern if self.config else r"^C-[0-9A-HJ-NP-Z]{6}$"
+            ctx = Context(
+                people=frozenset(self.people),
+                schools=frozenset(self.config.schools) if self.config else frozenset(),
+                case_ref=re.compile(pattern),
+                case_ref_example=_case_ref_example(pattern),
+                themes=profile.themes,
+            )
+            self._contexts[profile.id] = ctx
+        return ctx
+
+    def relative(self, path: Path) -> str:
+        """Path as shown in messages: relative to the repository, with '/'."""
+        resolved = path.resolve() if not path.is_absolute() else path
+        try:
+            return resolved.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def record_files(self) -> list[str]:
+        """Every record under records/ and contracts/, sorted, relative paths."""
+        found: list[str] = []
+        for top in RECORD_DIRS:
+            base = self.root / top
+            if base.is_dir():
+                _walk(base, top, found)
+        found.sort()
+        return found
+
+
+def _walk(base: Path, rel: str, out: list[str]) -> None:
+    import os
+
+    with os.scandir(base) as entries:
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                _walk(Path(entry.path), f"{rel}/{entry.name}", out)
+            elif entry.name.endswith(RECORD_SUFFIXES):
+                out.append(f"{rel}/{entry.name}")

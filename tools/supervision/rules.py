@@ -1,0 +1,154 @@
+"""Every rule the checker can report: its id, severity, title and usual hint.
+
+Rule ids are stable: people search for them, waive them and write them in
+tickets. A check builds its finding through :func:`problem` so the severity and
+the default hint come from this one table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from supervision.problems import ERROR, WARNING, Problem
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    severity: str
+    title: str
+    hint: str
+
+
+_RULES = [
+    # Files and YAML syntax
+    Rule("FILE-UNREADABLE", ERROR, "The file cannot be read",
+         "Check the file exists and that you have permission to read it."),
+    Rule("FILE-TOO-LARGE", ERROR, "The file is larger than a record can be",
+         "A supervision record is a few kilobytes. Check you saved the right file; "
+         "attachments belong in the school's safeguarding system, not here."),
+    Rule("FILE-ENCODING", ERROR, "The file is not UTF-8 text",
+         "Save the file as UTF-8 (in most editors: Save As, Encoding: UTF-8)."),
+    Rule("FILE-EMPTY", ERROR, "The file is empty",
+         "Start the record again with `supervision new`, or delete the empty file."),
+    Rule("YAML-SYNTAX", ERROR, "The YAML cannot be read",
+         "Look at the line shown and the one before it: a missing colon, a stray quote "
+         "or wrong indentation is the usual cause."),
+    Rule("YAML-TAB", ERROR, "A tab character is used for indentation",
+         "YAML indentation must use spaces. Replace the tab with spaces "
+         "(most editors: convert indentation to spaces)."),
+    Rule("YAML-DUPLICATE-KEY", ERROR, "A field appears twice",
+         "Keep one copy of the field and merge what you wrote into it."),
+    Rule("YAML-ALIAS", ERROR, "YAML anchors and aliases are not allowed",
+         "Write the value out in full instead of using & and *."),
+    Rule("YAML-TAG", ERROR, "YAML tags are not allowed",
+         "Remove the text starting with ! before the value."),
+    Rule("YAML-MULTI-DOCUMENT", ERROR, "The file holds more than one YAML document",
+         "Keep one record per file; remove the extra '---' line and what follows."),
+    Rule("YAML-KEY-TYPE", ERROR, "A field name is not plain text",
+         "Field names are the words before the colon, such as 'date:'."),
+    # Record shape
+    Rule("SCHEMA-TYPE", ERROR, "A value has the wrong type",
+         "Compare with the form: `supervision new` shows every field with guidance."),
+    Rule("SCHEMA-UNKNOWN-KEY", ERROR, "A field is not on the form",
+         "Check the spelling of the field name; the form's fields are listed by "
+         "`supervision new`."),
+    Rule("SCHEMA-REQUIRED", ERROR, "A required field is missing or empty",
+         "Fill in the field. If it truly does not apply, write 'none' and say why."),
+    Rule("SCHEMA-CHOICE", ERROR, "A value is not one of the allowed choices",
+         "Use one of the choices listed in the message."),
+    Rule("SCHEMA-RANGE", ERROR, "A number or list is outside its allowed range",
+         "Check the number against the form's limits."),
+    Rule("SCHEMA-KIND", ERROR, "The record's kind is missing or unknown",
+         "The first fields of a record say what it is, for example 'kind: session'. "
+         "Start from `supervision new KIND` to get them right."),
+    Rule("DATE-INVALID", ERROR, "A date is not a real date",
+         "Write dates as YYYY-MM-DD, for example 2026-11-23, and check the day exists."),
+    Rule("TIME-INVALID", ERROR, "A time is not a real time",
+         "Write times as HH:MM on the 24-hour clock, for example 14:30."),
+    # Single-record policy rules
+    Rule("PERSON-UNKNOWN", ERROR, "A person id is not in people.yml",
+         "Use the person's id from people.yml (see the 'id:' lines), or ask the "
+         "records admin to add them."),
+    Rule("SCHOOL-UNKNOWN", ERROR, "A school id is not in supervision.yml",
+         "Use a school id listed under 'schools:' in supervision.yml."),
+    Rule("CASE-REF-FORMAT", ERROR, "A case reference is not a pseudonym in the agreed format",
+         "Children appear only as pseudonymous case references. Use the reference "
+         "issued for this child, never a name or pupil number."),
+    Rule("CASES-TOO-MANY", ERROR, "More cases than the policy allows in one session",
+         "Choose the priority cases for this session and carry the others to the next."),
+    Rule("CASES-TOO-FEW", ERROR, "Fewer cases than the policy asks for",
+         "Add the cases discussed, using their case references."),
+    Rule("DURATION-OUT-OF-RANGE", ERROR, "The session length is outside the policy's limits",
+         "Record the real length in minutes. If the session was shorter or longer than "
+         "the policy allows, say why in the record and agree what happens next."),
+    Rule("ACTION-NO-OWNER", ERROR, "An action has no owner",
+         "Give every action an owner: the id of the person who will do it."),
+    Rule("ACTION-NO-DUE", ERROR, "An action has no due date",
+         "Give every action a date by which it will be done (YYYY-MM-DD)."),
+    Rule("DECISION-NO-REASON", ERROR, "A decision has no reasons recorded",
+         "The policy asks for the reasons behind each decision; add them."),
+    Rule("RISK-NO-ACTION", ERROR, "Immediate risk is flagged but no action and owner are agreed",
+         "When a child may be unsafe, agree now what will be done and by whom, and "
+         "record both. A referral to children's social care or the police must not wait "
+         "for this record."),
+    Rule("SESSION-CANCELLED-NO-DETAILS", ERROR, "A cancelled session does not say who "
+         "cancelled it or when it is rebooked",
+         "Use `supervision cancel` to record a cancellation and book the new date."),
+    Rule("SUPERVISOR-IS-SUPERVISEE", ERROR, "The supervisor and supervisee are the same person",
+         "Supervision needs two people: check the ids."),
+    Rule("PATH-MISMATCH", ERROR, "The file's name or folder does not match its contents",
+         "Move the file to the path shown, or correct the fields. `supervision new` "
+         "always picks the right path."),
+    Rule("PATH-OUTSIDE-RECORDS", ERROR, "A record is outside records/ and contracts/",
+         "Keep sessions, case notes and QA reviews under records/ and contracts under "
+         "contracts/, as `supervision new` does."),
+    # Repository configuration
+    Rule("CONFIG-MISSING", ERROR, "A configuration file is missing",
+         "Run `supervision init` to create a records repository, or restore the file "
+         "from git."),
+    Rule("CONFIG-INVALID", ERROR, "A configuration value is not valid",
+         "Correct the value shown; `supervision init` writes a commented example."),
+    Rule("PROFILE-UNKNOWN", ERROR, "The policy profile named in the configuration cannot be found",
+         "Use a built-in profile (reflective or agenda) or the path of a profile file "
+         "in this repository."),
+    Rule("PROFILE-INVALID", ERROR, "The policy profile is not valid",
+         "Compare the profile with the built-in ones (`supervision profile show NAME`)."),
+    Rule("PERSON-DUPLICATE", ERROR, "Two people share an id",
+         "Every person needs their own id."),
+]
+
+RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}
+
+
+def register(*rules: Rule) -> None:
+    """Add rules owned by another module (sign-off, calendar, privacy)."""
+    for rule in rules:
+        existing = RULES.get(rule.id)
+        if existing is not None and existing != rule:
+            raise ValueError(f"rule {rule.id} registered twice with different content")
+        RULES[rule.id] = rule
+
+
+def problem(
+    rule_id: str,
+    path: str,
+    line: int,
+    col: int,
+    message: str,
+    hint: str | None = None,
+    severity: str | None = None,
+) -> Problem:
+    rule = RULES[rule_id]
+    return Problem(
+        path=path,
+        line=line,
+        col=col,
+        rule=rule_id,
+        severity=severity or rule.severity,
+        message=message,
+        hint=rule.hint if hint is None else hint,
+    )
+
+
+__all__ = ["ERROR", "WARNING", "RULES", "Rule", "problem", "register"]
