@@ -134,6 +134,10 @@ class Checker:
         self.use_cache = use_cache
         self.cross_rules = cross_rules
 
+    def _calendar_folder(self) -> str:
+        folder = self.repo.config.calendar if self.repo.config else "calendar"
+        return folder.rstrip("/") + "/"
+
     def _salt(self) -> str:
         files = [self.repo.root / CONFIG_FILE, self.repo.root / PEOPLE_FILE]
         for ref, profile in sorted(self.repo.profiles.items()):
@@ -176,6 +180,10 @@ class Checker:
         """Check the whole repository (``paths`` None) or only the given files."""
         repo = self.repo
         config_problems = list(repo.problems)
+        if paths is None or any(p.startswith(self._calendar_folder()) for p in paths):
+            from supervision.schoolyear import calendar_for
+
+            config_problems += calendar_for(repo).problems
         if repo.config is None or not repo.profiles:
             shown = config_problems if paths is None else [
                 p for p in config_problems if p.path in paths or p.path == CONFIG_FILE]
@@ -187,7 +195,9 @@ class Checker:
             result.problems = config_problems + result.problems
         else:
             wanted = set(paths)
-            records = [p for p in paths if p not in (CONFIG_FILE, PEOPLE_FILE)]
+            settings = {p.path for p in config_problems} | {CONFIG_FILE, PEOPLE_FILE}
+            calendar = self._calendar_folder()
+            records = [p for p in paths if p not in settings and not p.startswith(calendar)]
             # Cross-record rules need every record's facts; the cache makes that cheap.
             pool = sorted(set(records) | (set(all_records) if self.cross_rules else set()))
             result = self.records(pool)

@@ -7,7 +7,6 @@ settings. Loading never raises on bad content: problems are collected in
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ from supervision.config import CONFIG_FILE, Config, Person, load_config
 from supervision.forms import Form, Profile, load_profile
 from supervision.problems import Problem
 from supervision.rules import problem
+from supervision.schoolyear import academic_year  # noqa: F401  (re-exported)
 from supervision.validate import Context
 
 RECORD_DIRS = ("records", "contracts")
@@ -34,12 +34,6 @@ def find_root(start: Path) -> Path:
     raise NotARecordsRepo(
         f"{start} is not inside a records repository (no {CONFIG_FILE} found here or above)"
     )
-
-
-def academic_year(day: dt.date) -> str:
-    """2026-11-22 -> '2026-27'; the year turns on 1 September."""
-    start = day.year if day.month >= 9 else day.year - 1
-    return f"{start}-{(start + 1) % 100:02d}"
 
 
 def _case_ref_example(pattern: str) -> str:

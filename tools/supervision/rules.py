@@ -116,6 +116,12 @@ _RULES = [
          "Compare the profile with the built-in ones (`supervision profile show NAME`)."),
     Rule("PERSON-DUPLICATE", ERROR, "Two people share an id",
          "Every person needs their own id."),
+    # School calendar
+    Rule("CALENDAR-INVALID", ERROR, "A calendar file is not a valid school year",
+         "Each calendar/<year>.yml has three terms of two half terms, each with a first and "
+         "last day inside the academic year (1 September to 31 August)."),
+    Rule("CALENDAR-OVERLAP", ERROR, "Half terms or school years overlap",
+         "Check the dates against the term dates your local authority or trust published."),
 ]
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}
