@@ -7,6 +7,7 @@ settings. Loading never raises on bad content: problems are collected in
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,22 +123,22 @@ class RecordsRepo:
     def record_files(self) -> list[str]:
         """Every record under records/ and contracts/, sorted, relative paths."""
         found: list[str] = []
+        root = str(self.root)
         for top in RECORD_DIRS:
-            base = self.root / top
-            if base.is_dir():
+            base = os.path.join(root, top)
+            if os.path.isdir(base):
                 _walk(base, top, found)
         found.sort()
         return found
 
 
-def _walk(base: Path, rel: str, out: list[str]) -> None:
-    import os
-
+def _walk(base: str, rel: str, out: list[str]) -> None:
     with os.scandir(base) as entries:
         for entry in entries:
-            if entry.name.startswith("."):
+            name = entry.name
+            if name.startswith("."):
                 continue
             if entry.is_dir(follow_symlinks=False):
-                _walk(Path(entry.path), f"{rel}/{entry.name}", out)
-            elif entry.name.endswith(RECORD_SUFFIXES):
-                out.append(f"{rel}/{entry.name}")
+                _walk(entry.path, f"{rel}/{name}", out)
+            elif name.endswith(RECORD_SUFFIXES):
+                out.append(f"{rel}/{name}")
