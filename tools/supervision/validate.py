@@ -186,7 +186,11 @@ class Validator:
 
     # -- single values ---------------------------------------------------------
     def scalar(self, value: Any, type_name: str, f: Field, keypath: KeyPath) -> Any:
-        name = display(keypath)
+        if type_name in ("text", "line") and isinstance(value, str):  # the common case
+            if type_name == "line" and "\n" in value.strip():
+                self.report("SCHEMA-TYPE", keypath, f"'{display(keypath)}' must fit on one line")
+            return value
+        name = _Name(keypath)
         if isinstance(value, list | dict):
             self.report("SCHEMA-TYPE", keypath,
                         f"'{name}' must be a single value, not {_kind(value)}")
@@ -306,6 +310,21 @@ def required_hint(f: Field) -> str:
         return "Fill in the parts of this section."
     return ("Write your answer after the colon (or under the '|'). If nothing applies, "
             "write 'none' and say why.")
+
+
+class _Name:
+    """The display form of a key path, worked out only if a message needs it."""
+
+    __slots__ = ("keypath",)
+
+    def __init__(self, keypath: KeyPath) -> None:
+        self.keypath = keypath
+
+    def __format__(self, spec: str) -> str:
+        return format(display(self.keypath), spec)
+
+    def __str__(self) -> str:
+        return display(self.keypath)
 
 
 def _kind(value: Any) -> str:
