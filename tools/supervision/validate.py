@@ -125,6 +125,12 @@ class Validator:
             checked = self.value(value, f, here)
             if checked is not None:
                 typed[f.name] = checked
+        for f in fields:
+            if f.yes_when and typed.get(f.yes_when) is True and typed.get(f.name) is False:
+                self.report("ANSWER-MUST-BE-YES", keypath + (f.name,),
+                            f"'{display(keypath + (f.name,))}' ({f.title}) must be yes when "
+                            f"'{display(keypath + (f.yes_when,))}' is yes",
+                            f.guidance or None)
         return typed
 
     def value(self, value: Any, f: Field, keypath: KeyPath) -> Any:
