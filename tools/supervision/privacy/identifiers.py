@@ -165,13 +165,33 @@ def _near_birth_word(text: str, start: int, end: int) -> bool:
     return bool(_LABEL_AFTER.match(text, end))
 
 
-FINDERS = (_upn, _nhs, _ni, _postcode, _phone, _email, _address, _dob)
+#: Cheap tests that say a finder cannot match, so most prose skips most patterns
+#: (plain substring tests and patterns that start with a digit are the fast ones).
+_LONG_NUMBER = re.compile(r"\d[\d ()-]{4,}\d")
+_NUMBER_THEN_CAPITAL = re.compile(r"\d[A-Za-z]?,? +[A-Z]")
+_DIGIT_THEN_LETTERS = re.compile(r"\d[A-Za-z]{2}\b")
+_BIRTH_WORDS_LOWER = ("born", "dob", "d.o.b", "d o b", "birth", "bday", "b'day", "aged")
 
 
 def find_identifiers(text: str) -> list[Hit]:
     """Every identifier in ``text``; where two overlap, the first finder's wins."""
+    finders = []
+    long_number = _LONG_NUMBER.search(text) is not None
+    if long_number:
+        finders += [_upn, _nhs, _ni]
+    if _DIGIT_THEN_LETTERS.search(text):
+        finders.append(_postcode)
+    if long_number:
+        finders.append(_phone)
+    if "@" in text:
+        finders.append(_email)
+    if _NUMBER_THEN_CAPITAL.search(text):
+        finders.append(_address)
+    lower = text.lower()
+    if any(word in lower for word in _BIRTH_WORDS_LOWER):
+        finders.append(_dob)
     hits: list[Hit] = []
-    for finder in FINDERS:
+    for finder in finders:
         for hit in finder(text):
             if not any(hit[0] < other[1] and other[0] < hit[1] for other in hits):
                 hits.append(hit)

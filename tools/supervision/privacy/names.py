@@ -24,6 +24,8 @@ Hit = tuple[int, int, str]
 
 _TOKEN = re.compile(r"[^\W\d_]+")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+#: Combining diacritical marks (U+0300 to U+036F) in UTF-8.
+_COMBINING = re.compile(rb"\xcc[\x80-\xbf]|\xcd[\x80-\xaf]")
 #: bytes -> lower-case ASCII letters, everything else a space.
 _LETTERS = bytes(c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 else 32 for c in range(256))
 
@@ -86,12 +88,15 @@ class NameIndex:
         self._first: dict[str, list[tuple[tuple[str, ...], str, int]]] = {}
         self._keys: set[bytes] = set()
         self._ascii = True
+        self._casefold = False  # a name holds a letter like ß whose case folding differs
         self._patterns: dict[str, re.Pattern[str]] = {}
         self.count = 0
 
     def add(self, name: str, rule: str, priority: int = 0) -> None:
         """Look for ``name`` (its words in order); lower ``priority`` wins an overlap."""
         found = words(name)
+        if any(ch.casefold() != ch.lower() for ch in name):
+            self._casefold = True
         if not found or sum(len(w) for w in found) < 2:
             return
         first, rest = found[0], found[1:]
@@ -124,14 +129,12 @@ class NameIndex:
             return not self._keys.isdisjoint(text.encode("ascii").translate(_LETTERS).split())
         if not self._ascii:
             return True
-        # Accents dropped; other non-ASCII characters (’ – £) read once as breaks between
-        # words and once as nothing, so "Zoë’s" gives both "zoe s" and "zoes".
-        decomposed = unicodedata.normalize("NFKD", text.casefold())
-        for errors in ("replace", "ignore"):
-            raw = decomposed.encode("ascii", errors).replace(b"?", b" ")
-            if not self._keys.isdisjoint(raw.translate(_LETTERS).split()):
-                return True
-        return False
+        # Accents dropped (the combining marks NFKD splits off are deleted from the
+        # UTF-8 bytes); any other non-ASCII character (’ – £) becomes a break between words.
+        if self._casefold:
+            text = text.casefold()
+        raw = _COMBINING.sub(b"", unicodedata.normalize("NFKD", text).encode("utf-8"))
+        return not self._keys.isdisjoint(raw.translate(_LETTERS).split())
 
     def find(self, text: str) -> list[Hit]:
         """Every name in ``text`` as (start, end, rule); overlaps keep the longest."""
