@@ -41,7 +41,7 @@ def code_fingerprint() -> str:
     """Changes whenever the installed package's code or built-in profiles change."""
     digest = hashlib.sha256(f"{supervision.__version__}:{CACHE_FORMAT}:{sys.version}".encode())
     package = Path(supervision.__file__).parent
-    for folder in (package, package / "profiles"):
+    for folder in (package, package / "profiles", package / "privacy"):
         with os.scandir(folder) as entries:
             for entry in sorted(entries, key=lambda e: e.name):
                 if entry.name.endswith((".py", ".yml")):

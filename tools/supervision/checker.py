@@ -23,13 +23,13 @@ from typing import Any
 from supervision.cache import Cache, salt, stamp
 from supervision.config import CONFIG_FILE, PEOPLE_FILE
 from supervision.facts import FACTS_VERSION, extract
-from supervision.forms import KINDS
+from supervision.forms import KINDS, Form
 from supervision.problems import Problem
 from supervision.record_rules import check_record_rules
 from supervision.repo import RECORD_DIRS, RECORD_SUFFIXES, RecordsRepo
 from supervision.rules import problem
 from supervision.validate import Context, validate
-from supervision.yamlparse import parse_file
+from supervision.yamlparse import Document, parse_file
 
 PARALLEL_THRESHOLD = 400
 CACHE_MIN_FILES = 50  # below this, checking is quicker than loading the cache
@@ -47,8 +47,13 @@ class CheckResult:
     from_cache: int = 0
 
 
-def check_record(repo: RecordsRepo, relpath: str) -> tuple[list[Problem], dict[str, Any] | None]:
-    """Check one record file; never raises on bad content."""
+def check_record(repo: RecordsRepo, relpath: str, privacy: bool = True) -> tuple[
+        list[Problem], dict[str, Any] | None]:
+    """Check one record file; never raises on bad content.
+
+    ``privacy=False`` skips the privacy guard; only benchmarks use it, to measure
+    what the guard costs. No command offers it.
+    """
     found: list[Problem] = []
     top = relpath.split("/", 1)[0]
     if top not in RECORD_DIRS or not relpath.endswith(RECORD_SUFFIXES):
@@ -61,22 +66,33 @@ def check_record(repo: RecordsRepo, relpath: str) -> tuple[list[Problem], dict[s
     found += parse_problems
     if doc is None:
         return found, None
+    form, facts, problems = _check_document(repo, relpath, doc)
+    found += problems
+    if privacy:
+        found = repo.privacy_guard().review(doc, form, found)
+    return found, facts
+
+
+def _check_document(repo: RecordsRepo, relpath: str, doc: Document) -> tuple[
+        Form | None, dict[str, Any] | None, list[Problem]]:
+    """The form of a parsed record (None if unknown), its facts and its findings."""
+    found: list[Problem] = []
     data = doc.data
     if not isinstance(data, dict):
         found.append(problem("SCHEMA-TYPE", relpath, 1, 1,
                              "a record must be a set of fields (name: value)"))
-        return found, None
+        return None, None, found
     kind = data.get("kind")
     if kind not in KINDS:
         line, col = doc.where(("kind",))
         said = "has no 'kind' field" if kind is None else "has a 'kind' that is not a record kind"
         found.append(problem("SCHEMA-KIND", relpath, line, col,
                              f"the record {said}; kinds are: {', '.join(KINDS)}"))
-        return found, None
+        return None, None, found
     school = data.get("school") if isinstance(data.get("school"), str) else None
     profile = repo.profile_for(school)
     if profile is None:  # configuration is broken; repo.problems says why
-        return found, None
+        return None, None, found
     group = kind == "session" and data.get("format") == "group"
     form = profile.form_for(kind, group)
     if form is None:
@@ -85,44 +101,47 @@ def check_record(repo: RecordsRepo, relpath: str) -> tuple[list[Problem], dict[s
         found.append(problem("SCHEMA-KIND", relpath, line, col,
                              f"the {profile.id} profile has no {what} form; it has: "
                              f"{', '.join(profile.forms)}"))
-        return found, None
+        return None, None, found
     ctx: Context = repo.context(profile)
     completed = data.get("status", "held") not in ("planned", "cancelled")
     typed, problems = validate(doc, form.fields, ctx, completed)
     found += problems
     found += check_record_rules(doc, form, profile, relpath, typed)
-    return found, extract(form, typed)
+    return form, extract(form, typed), found
 
 
 # -- worker processes ---------------------------------------------------------------
 _WORKER_REPO: RecordsRepo | None = None
+_WORKER_PRIVACY = True
 
 
-def _worker_init(root: str) -> None:
-    global _WORKER_REPO
+def _worker_init(root: str, privacy: bool) -> None:
+    global _WORKER_REPO, _WORKER_PRIVACY
     _WORKER_REPO = RecordsRepo.load(Path(root))
+    _WORKER_PRIVACY = privacy
 
 
 def _worker(paths: list[str]) -> list[tuple[str, list[dict[str, Any]], dict[str, Any] | None]]:
     assert _WORKER_REPO is not None
     out = []
     for relpath in paths:
-        found, facts = check_record(_WORKER_REPO, relpath)
+        found, facts = check_record(_WORKER_REPO, relpath, _WORKER_PRIVACY)
         out.append((relpath, [p.as_dict() for p in found], facts))
     return out
 
 
-def _check_many(repo: RecordsRepo, paths: list[str]) -> Iterable[
+def _check_many(repo: RecordsRepo, paths: list[str], privacy: bool = True) -> Iterable[
         tuple[str, list[Problem], dict[str, Any] | None]]:
     workers = min(os.cpu_count() or 1, 8)
     if len(paths) < PARALLEL_THRESHOLD or workers < 2:
         for relpath in paths:
-            found, facts = check_record(repo, relpath)
+            found, facts = check_record(repo, relpath, privacy)
             yield relpath, found, facts
         return
     chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"),
-                             initializer=_worker_init, initargs=(str(repo.root),)) as pool:
+                             initializer=_worker_init,
+                             initargs=(str(repo.root), privacy)) as pool:
         for batch in pool.map(_worker, chunks):
             for relpath, found_dicts, facts in batch:
                 yield relpath, [Problem.from_dict(d) for d in found_dicts], facts
@@ -130,11 +149,13 @@ def _check_many(repo: RecordsRepo, paths: list[str]) -> Iterable[
 
 class Checker:
     def __init__(self, repo: RecordsRepo, use_cache: bool = True,
-                 cross_rules: tuple[CrossRule, ...] = ()) -> None:
+                 cross_rules: tuple[CrossRule, ...] = (), privacy: bool = True) -> None:
         self.repo = repo
         self.use_cache = use_cache
         self.cross_rules = cross_rules
         self._files: list[str] | None = None
+        #: False only in benchmarks measuring what the privacy guard costs.
+        self.privacy = privacy
 
     def _calendar_folder(self) -> str:
         folder = self.repo.config.calendar if self.repo.config else "calendar"
@@ -146,7 +167,9 @@ class Checker:
             if not profile.source.startswith("<built-in>"):
                 files.append(Path(profile.source))
             files.append(Path(ref))
-        return salt(self.repo.root, files, extra=f"facts{FACTS_VERSION}")
+        # The deny list's digest, so a changed list re-scans every record.
+        guard = self.repo.privacy_guard().fingerprint if self.privacy else "off"
+        return salt(self.repo.root, files, extra=f"facts{FACTS_VERSION};privacy:{guard}")
 
     def records(self, relpaths: list[str]) -> CheckResult:
         """Findings and facts for these record paths, using the cache for many files."""
@@ -173,7 +196,7 @@ class Checker:
                 result.from_cache += 1
             else:
                 todo.append(relpath)
-        for relpath, found_now, facts in _check_many(self.repo, todo):
+        for relpath, found_now, facts in _check_many(self.repo, todo, self.privacy):
             problems += found_now
             if facts is not None:
                 facts_by_path[relpath] = facts
@@ -225,5 +248,7 @@ class Checker:
         for rule in self.cross_rules:
             result.problems += [p for p in rule(repo, result.facts, wanted)
                                 if wanted is None or p.path in wanted]
+        if self.privacy:  # e.g. an unreadable deny list: shown whatever paths were given
+            result.problems += repo.privacy_guard().problems
         result.problems.sort(key=Problem.sort_key)
         return result

@@ -11,6 +11,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from supervision.config import CONFIG_FILE, Config, Person, load_config
 from supervision.forms import Form, Profile, load_profile
@@ -51,6 +52,7 @@ class RecordsRepo:
     problems: list[Problem] = field(default_factory=list)
     profiles: dict[str, Profile] = field(default_factory=dict)  # by profile reference
     _contexts: dict[str, Context] = field(default_factory=dict)
+    _guard: Any = field(default=None, repr=False)
 
     @classmethod
     def load(cls, root: Path) -> RecordsRepo:
@@ -111,6 +113,14 @@ class RecordsRepo:
             )
             self._contexts[profile.id] = ctx
         return ctx
+
+    def privacy_guard(self) -> Any:  # supervision.privacy.scanner.Guard (import kept lazy)
+        """The privacy scanner for this repository: deny list, staff names, patterns."""
+        if self._guard is None:
+            from supervision.privacy.scanner import Guard
+
+            self._guard = Guard.for_repo(self)
+        return self._guard
 
     def relative(self, path: Path) -> str:
         """Path as shown in messages: relative to the repository, with '/'."""

@@ -124,6 +124,52 @@ _RULES = [
          "last day inside the academic year (1 September to 31 August)."),
     Rule("CALENDAR-OVERLAP", ERROR, "Half terms or school years overlap",
          "Check the dates against the term dates your local authority or trust published."),
+    # Privacy guard (supervision.privacy): identifying details never enter a record.
+    # Hints never repeat what was found; waivers: see supervision.privacy.waivers.
+    Rule("PRIVACY-UPN", ERROR, "A Unique Pupil Number is written in a record",
+         "Delete the number and refer to the child only by their case reference (e.g. "
+         "C-7K3QXM; `supervision case new` issues one). The UPN stays in the school's "
+         "information system."),
+    Rule("PRIVACY-NHS-NUMBER", ERROR, "An NHS number is written in a record",
+         "Delete the number and refer to the child only by their case reference. Health "
+         "details belong in the school's safeguarding system, not in supervision records."),
+    Rule("PRIVACY-NI-NUMBER", ERROR, "A National Insurance number is written in a record",
+         "Delete the number; nobody needs to be identified by it in a supervision record."),
+    Rule("PRIVACY-POSTCODE", ERROR, "A postcode is written in a record",
+         "Delete the postcode. If the area matters, describe it in general terms (for "
+         "example 'lives outside the county')."),
+    Rule("PRIVACY-PHONE", ERROR, "A phone number is written in a record",
+         "Delete the number; contact details belong in the school's safeguarding system. "
+         "If it is an organisation's public number, end the line with "
+         "`# supervision: allow PRIVACY-PHONE - <why>`."),
+    Rule("PRIVACY-EMAIL", ERROR, "An email address is written in a record",
+         "Delete the address; refer to staff by role or by their id in people.yml, and to "
+         "families not at all."),
+    Rule("PRIVACY-ADDRESS", ERROR, "A street address is written in a record",
+         "Delete the address. If where someone lives matters, describe it in general terms."),
+    Rule("PRIVACY-DOB", ERROR, "A date of birth is written in a record",
+         "Delete the date; if age matters, give the age or school year instead (for "
+         "example 'aged 9' or 'Year 4')."),
+    Rule("PRIVACY-DENY-LIST-NAME", ERROR, "A name on the school's deny list is written in "
+         "a record",
+         "Replace the name with the child's case reference, or with a role ('Mum', 'an "
+         "older sibling') for family members. If the word is not a name here (for example "
+         "'will' as a verb), end the line with "
+         "`# supervision: allow PRIVACY-DENY-LIST-NAME - <why>`."),
+    Rule("PRIVACY-STAFF-NAME", ERROR, "A member of staff is named in a record's text",
+         "Refer to staff by their role ('the deputy head') or by their id from people.yml "
+         "in the people fields; names are kept only in people.yml."),
+    Rule("PRIVACY-DENY-LIST", ERROR, "The names deny list cannot be used",
+         "Check the path in supervision.yml (privacy: deny_list:) or in the "
+         "SUPERVISION_DENY_LIST environment variable, and that this computer can read "
+         "the file (for example that the shared drive is connected). Keep the file "
+         "outside the records repository."),
+    Rule("PRIVACY-WAIVER-INVALID", ERROR, "A privacy waiver is not valid",
+         "Write a waiver at the end of the line it is for, naming the rule and the reason: "
+         "`# supervision: allow PRIVACY-PHONE - the school office number`."),
+    Rule("PRIVACY-WAIVER-UNUSED", WARNING, "A privacy waiver has nothing to waive",
+         "A waiver only covers a finding of the rule it names on its own line. Remove it, "
+         "or move it to the line it is meant for."),
 ]
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}

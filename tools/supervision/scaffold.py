@@ -138,6 +138,6 @@ def render(form: Form, profile: Profile, values: dict[str, Any], schema_ref: str
     writer.lines.append("")
     fields = form.fields
     if values.get("status") != "cancelled":
-        fields = tuple(f for f in fields if f.name != "cancellation")
+        fields = tuple(f for f in fields if f.name != "cancellation" or f.type != "group")
     writer.fields(fields, values, 0)
     return "\n".join(writer.lines) + "\n"

@@ -9,6 +9,9 @@ values are built here rather than by PyYAML's constructors, so that:
   laughs" file costs nothing;
 * duplicate keys are reported instead of silently overwritten;
 * every key and list item keeps its line and column for messages;
+* every non-empty scalar value keeps where its source text starts and ends
+  (character offsets into the file's text) and its quoting style, so the
+  privacy scanner can point at the exact line and column of what it finds;
 * dates and times stay text until the form says what they are, so 2026-02-30
   becomes a located finding instead of a crash.
 """
@@ -31,6 +34,9 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 KeyPath = tuple[str | int, ...]
+#: Where a scalar value's source text is: (start, end, style, keypath). Offsets index
+#: ``Document.text``; style is "" (plain), "'" or '"' (quoted), "|" or ">" (block).
+Span = tuple[int, int, str, KeyPath]
 
 DEFAULT_MAX_BYTES = 1_000_000
 MAX_DEPTH = 40
@@ -47,11 +53,14 @@ _STANDARD_TAGS = frozenset(
 
 @dataclass(slots=True)
 class Document:
-    """A parsed record: its data and the position of every key and item."""
+    """A parsed record: its data, the position of every key and item, and the
+    source text with the span of every non-empty scalar value (in file order)."""
 
     path: str
     data: Any
     positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    text: str = ""
+    spans: list[Span] = field(default_factory=list)
 
     def where(self, keypath: KeyPath) -> tuple[int, int]:
         """Line and column of ``keypath``, or of its nearest ancestor that exists."""
@@ -94,6 +103,7 @@ class _Builder:
         self.path = path
         self.events = events
         self.positions: dict[KeyPath, tuple[int, int]] = {}
+        self.spans: list[Span] = []
         self.problems: list[Problem] = []
 
     def fail(self, rule: str, mark: Any, message: str) -> None:
@@ -118,6 +128,10 @@ class _Builder:
                       f"the file is nested more than {MAX_DEPTH} levels deep")
             raise _Stop
         if isinstance(event, yaml.ScalarEvent):
+            if event.value:
+                start, end = event.start_mark, event.end_mark
+                if start is not None and end is not None:
+                    self.spans.append((start.index, end.index, event.style or "", keypath))
             if event.implicit[0] and tag is None:  # plain (unquoted) scalar
                 return resolve_plain(event.value)
             return event.value
@@ -229,7 +243,7 @@ def parse_text(text: str, path: str) -> tuple[Document | None, list[Problem]]:
         loader.dispose()
     if data is None or data == "":
         return None, [problem("FILE-EMPTY", path, 1, 1, "the file holds no fields")]
-    return Document(path, data, builder.positions), builder.problems
+    return Document(path, data, builder.positions, text, builder.spans), builder.problems
 
 
 def parse_bytes(

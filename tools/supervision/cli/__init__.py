@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "check": "supervision.cli.check",
     "schema": "supervision.cli.schema",
     "profile": "supervision.cli.profile",
+    "case": "supervision.cli.case",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3

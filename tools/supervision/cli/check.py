@@ -25,6 +25,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                    help="text for people (default) or json: an array of findings")
     p.add_argument("--no-cache", action="store_true",
                    help="re-check every file instead of reusing earlier results")
+    p.add_argument("--waivers", action="store_true",
+                   help="list every privacy waiver (path:line, rule, reason) instead of "
+                   "checking")
     p.set_defaults(run=run)
 
 
@@ -54,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
 
     repo = open_repo(args)
     paths = _relative_paths(repo, args.paths) if args.paths else None
+    if args.waivers:
+        return _list_waivers(repo, paths, args.format)
     result = Checker(repo, use_cache=not args.no_cache).run(paths)
     if args.format == "json":
         reporters.json_array(result.problems, sys.stdout)
@@ -61,3 +66,31 @@ def run(args: argparse.Namespace) -> int:
         reporters.text(result.problems, sys.stdout,
                        reporters.summarise(result.problems, result.checked))
     return EXIT_FINDINGS if has_errors(result.problems) else EXIT_OK
+
+
+def _list_waivers(repo: Any, paths: list[str] | None, form: str) -> int:
+    """Every waiver with its reason; names and identifiers in a reason are removed."""
+    import json
+
+    from supervision.privacy.scanner import WAIVABLE
+    from supervision.privacy.waivers import collect
+    from supervision.rules import RULES
+
+    guard = repo.privacy_guard()
+    found = collect(repo.root, paths if paths is not None else repo.record_files(), WAIVABLE)
+    rows = [{"path": path, "line": w.line, "col": w.col,
+             "rules": [r if r in RULES else "(unknown rule)" for r in w.rules],
+             "reason": guard.redact(w.reason), "valid": w.error is None,
+             "problem": w.error or ""} for path, w in found]
+    if form == "json":
+        json.dump(rows, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    for row in rows:
+        rules = ", ".join(row["rules"]) or "(no rule)"
+        note = "" if row["valid"] else f" (NOT VALID: {row['problem']})"
+        sys.stdout.write(f"{row['path']}:{row['line']}: {rules}: {row['reason'] or '-'}{note}\n")
+    files = len({row["path"] for row in rows})
+    sys.stdout.write(f"{len(rows)} waiver{'s' if len(rows) != 1 else ''} in {files} "
+                     f"file{'s' if files != 1 else ''}.\n")
+    return EXIT_OK

@@ -1,0 +1,10 @@
+"""The anonymisation guard: identifying details never enter a record.
+
+* :mod:`.identifiers` finds UPNs, NHS and NI numbers, postcodes, phone numbers,
+  email addresses, street addresses and dates of birth in a piece of text;
+* :mod:`.names` matches names whole-word, ignoring case, accents and possessives;
+* :mod:`.denylist` reads the school's names deny list (kept outside the repository);
+* :mod:`.scanner` runs all of them over a parsed record for `supervision check`;
+* :mod:`.waivers` reads ``# supervision: allow RULE - reason`` comments;
+* :mod:`.caserefs` issues new pseudonymous case references (`supervision case new`).
+"""
