@@ -130,3 +130,12 @@ def test_profile_commands(agenda_repo: RecordsRepoFixture) -> None:
     assert "profiles/our-policy.yml" in listed.out
     outside = agenda_repo.cli("profile", "copy", "agenda", "../elsewhere.yml")
     assert outside.code == 2
+
+
+@pytest.mark.parametrize("name", ["core", *BUILTIN_PROFILES])
+def test_profiles_are_portable_yaml(name: str) -> None:
+    """Editors and other tools use pure-Python or stricter parsers than libyaml."""
+    import yaml
+
+    text = resources.files("supervision").joinpath("profiles", f"{name}.yml").read_text()
+    assert isinstance(yaml.load(text, Loader=yaml.SafeLoader), dict)
