@@ -84,9 +84,10 @@ def test_a_broken_profile_is_reported_where_it_is_broken(agenda_repo: RecordsRep
     root = agenda_repo.root
     (root / "profiles").mkdir()
     source = resources.files("supervision").joinpath("profiles", "agenda.yml").read_text()
+    needle = 'type: yesno, required: true, label: "Are the logs'
+    assert needle in source
     broken = source.replace("  cases_max: 3", "  cases_maxx: 3").replace(
-        "type: yesno, required: true, label: Are the logs", "type: yes-no, required: true, "
-        "label: Are the logs")
+        needle, needle.replace("yesno", "yes-no"))
     (root / "profiles" / "bad.yml").write_text(broken)
     config = root / "supervision.yml"
     config.write_text(config.read_text().replace("profile: agenda", "profile: profiles/bad.yml"))
