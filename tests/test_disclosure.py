@@ -8,9 +8,9 @@ import random
 import pytest
 
 from supervision.disclosure import (
-    Protected,
     SUPPRESSED,
     TOTAL,
+    Protected,
     percent,
     pool_rows,
     primary,
