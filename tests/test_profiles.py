@@ -107,3 +107,26 @@ def test_missing_profile_file(agenda_repo: RecordsRepoFixture) -> None:
     result = agenda_repo.check()
     assert result.code == 1
     assert "PROFILE-UNKNOWN" in result.rules()
+
+
+def test_profile_commands(agenda_repo: RecordsRepoFixture) -> None:
+    listed = agenda_repo.cli("profile", "list")
+    assert listed.code == 0 and "reflective" in listed.out and "agenda" in listed.out
+    shown = agenda_repo.cli("profile", "show", "agenda")
+    assert shown.code == 0
+    assert "record_due_working_days: 10" in shown.out
+    assert "case-notes: Supervisee's case notes" in shown.out
+    copied = agenda_repo.cli("profile", "copy", "agenda", "profiles/our-policy.yml")
+    assert copied.code == 0, copied.err
+    text = (agenda_repo.root / "profiles" / "our-policy.yml").read_text()
+    assert "\nid: our-policy\n" in text
+    again = agenda_repo.cli("profile", "copy", "agenda", "profiles/our-policy.yml")
+    assert again.code == 1 and "already exists" in again.err
+    config = agenda_repo.root / "supervision.yml"
+    config.write_text(config.read_text().replace("profile: agenda",
+                                                 "profile: profiles/our-policy.yml"))
+    assert agenda_repo.check().code == 0
+    listed = agenda_repo.cli("profile", "list")
+    assert "profiles/our-policy.yml" in listed.out
+    outside = agenda_repo.cli("profile", "copy", "agenda", "../elsewhere.yml")
+    assert outside.code == 2

@@ -133,3 +133,16 @@ def test_whole_repo_json_lists_every_problem(agenda_repo: RecordsRepoFixture) ->
                             "DATE-INVALID", "ACTION-NO-DUE", "SCHEMA-REQUIRED"])
     for finding in result.json():
         assert finding["path"] == relpath and finding["line"] > 1
+
+
+def test_informal_note_about_a_child_must_be_on_the_chronology(
+        reflective_repo: RecordsRepoFixture) -> None:
+    relpath, data = reflective_repo.filled("informal")
+    data.update(about_a_child=True, logged_on_chronology=False)
+    found = _only(_findings(reflective_repo, relpath, data), "ANSWER-MUST-BE-YES")
+    assert "'logged_on_chronology'" in found["message"] and "'about_a_child'" in found["message"]
+    assert "professionals' meeting" in found["hint"]
+    data.update(logged_on_chronology=True)
+    assert _findings(reflective_repo, relpath, data) == []
+    data.update(about_a_child=False, logged_on_chronology=False)
+    assert _findings(reflective_repo, relpath, data) == []

@@ -32,6 +32,7 @@ from supervision.validate import Context, validate
 from supervision.yamlparse import parse_file
 
 PARALLEL_THRESHOLD = 400
+CACHE_MIN_FILES = 50  # below this, checking is quicker than loading the cache
 CHUNK = 250
 
 #: A cross-record rule: (repo, facts by record path, only these paths or None) -> findings.
@@ -133,6 +134,11 @@ class Checker:
         self.repo = repo
         self.use_cache = use_cache
         self.cross_rules = cross_rules
+        self._files: list[str] | None = None
+
+    def _calendar_folder(self) -> str:
+        folder = self.repo.config.calendar if self.repo.config else "calendar"
+        return folder.rstrip("/") + "/"
 
     def _salt(self) -> str:
         files = [self.repo.root / CONFIG_FILE, self.repo.root / PEOPLE_FILE]
@@ -143,56 +149,79 @@ class Checker:
         return salt(self.repo.root, files, extra=f"facts{FACTS_VERSION}")
 
     def records(self, relpaths: list[str]) -> CheckResult:
-        """Findings and facts for these record paths, using the cache."""
+        """Findings and facts for these record paths, using the cache for many files."""
         result = CheckResult()
-        cache = Cache(self.repo.root, "check", self._salt()) if self.use_cache else None
+        use_cache = self.use_cache and len(relpaths) >= CACHE_MIN_FILES
+        cache = Cache(self.repo.root, "check", self._salt()) if use_cache else None
         todo: list[str] = []
         stamps: dict[str, list[int] | None] = {}
+        base = str(self.repo.root) + os.sep
+        problems = result.problems
+        facts_by_path = result.facts
         for relpath in relpaths:
-            st = stamp(self.repo.root / relpath)
-            stamps[relpath] = st
-            hit = cache.get(relpath, st) if cache is not None and st is not None else None
+            hit = None
+            if cache is not None:
+                st = stamp(base + relpath)
+                stamps[relpath] = st
+                hit = cache.get(relpath, st) if st is not None else None
             if hit is not None:
-                result.problems += [Problem.from_dict(d) for d in hit["problems"]]
-                if hit["facts"] is not None:
-                    result.facts[relpath] = hit["facts"]
+                found, facts = hit
+                if found:
+                    problems += [Problem(*row) for row in found]
+                if facts is not None:
+                    facts_by_path[relpath] = facts
                 result.from_cache += 1
             else:
                 todo.append(relpath)
-        for relpath, found, facts in _check_many(self.repo, todo):
-            result.problems += found
+        for relpath, found_now, facts in _check_many(self.repo, todo):
+            problems += found_now
             if facts is not None:
-                result.facts[relpath] = facts
-            st = stamps[relpath]
+                facts_by_path[relpath] = facts
+            st = stamps.get(relpath)
             if cache is not None and st is not None:
-                cache.put(relpath, st, {"problems": [p.as_dict() for p in found],
-                                        "facts": facts})
-        result.checked = len(relpaths)
+                rows = [[p.path, p.line, p.col, p.rule, p.severity, p.message, p.hint]
+                        for p in found_now]
+                cache.put(relpath, st, (rows, facts))
         if cache is not None:
+            if len(relpaths) == len(self.repo_files()):  # a whole-repo run: forget deleted files
+                cache.prune(set(relpaths))
             cache.save()
         return result
+
+    def repo_files(self) -> list[str]:
+        if self._files is None:
+            self._files = self.repo.record_files()
+        return self._files
 
     def run(self, paths: list[str] | None = None) -> CheckResult:
         """Check the whole repository (``paths`` None) or only the given files."""
         repo = self.repo
         config_problems = list(repo.problems)
+        if paths is None or any(p.startswith(self._calendar_folder()) for p in paths):
+            from supervision.schoolyear import calendar_for
+
+            config_problems += calendar_for(repo).problems
         if repo.config is None or not repo.profiles:
             shown = config_problems if paths is None else [
                 p for p in config_problems if p.path in paths or p.path == CONFIG_FILE]
             return CheckResult(problems=shown or config_problems)
-        all_records = repo.record_files()
+        all_records = self.repo_files()
         if paths is None:
             wanted = None
             result = self.records(all_records)
             result.problems = config_problems + result.problems
+            result.checked = len(all_records)
         else:
             wanted = set(paths)
-            records = [p for p in paths if p not in (CONFIG_FILE, PEOPLE_FILE)]
+            settings = {p.path for p in config_problems} | {CONFIG_FILE, PEOPLE_FILE}
+            calendar = self._calendar_folder()
+            records = [p for p in paths if p not in settings and not p.startswith(calendar)]
             # Cross-record rules need every record's facts; the cache makes that cheap.
             pool = sorted(set(records) | (set(all_records) if self.cross_rules else set()))
             result = self.records(pool)
             result.problems = [p for p in config_problems if p.path in wanted] + [
                 p for p in result.problems if p.path in wanted]
+            result.checked = len(paths)
         for rule in self.cross_rules:
             result.problems += [p for p in rule(repo, result.facts, wanted)
                                 if wanted is None or p.path in wanted]

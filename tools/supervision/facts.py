@@ -17,6 +17,7 @@ from supervision.forms import Form
 from supervision.record_rules import walk
 
 FACTS_VERSION = 1
+ANSWER_DATES = frozenset({"next_session", "next_meeting.date", "dsl_training_renewal"})
 
 
 def action_digest(text: str) -> str:
@@ -58,7 +59,6 @@ def extract(form: Form, typed: dict[str, Any]) -> dict[str, Any]:
     reviewed: list[list[Any]] = []
     answers: dict[str, Any] = {}
     for keypath, f, value in walk(form.fields, typed):
-        dotted = ".".join(str(p) for p in keypath if not isinstance(p, int))
         if f.type == "case_ref":
             cases.setdefault(value, None)
         elif f.name == "case_status" and f.type == "choice" and keypath[-2:-1]:
@@ -67,6 +67,7 @@ def extract(form: Form, typed: dict[str, Any]) -> dict[str, Any]:
             if ref is not None:
                 cases[ref] = value
         elif f.type == "actions":
+            dotted = _dotted(keypath)
             for item in value:
                 if item.get("action"):
                     actions.append([action_digest(item["action"]), item.get("owner"),
@@ -78,10 +79,9 @@ def extract(form: Form, typed: dict[str, Any]) -> dict[str, Any]:
         elif f.type == "risk":
             facts["immediate_risk"] = bool(value.get("raised"))
         elif f.type in ("yesno", "integer") and not any(isinstance(p, int) for p in keypath):
-            answers[dotted] = value
-        elif f.type == "date" and dotted in ("next_session", "next_meeting.date",
-                                             "dsl_training_renewal"):
-            answers[dotted] = _iso(value)
+            answers[_dotted(keypath)] = value
+        elif f.type == "date" and _dotted(keypath) in ANSWER_DATES:
+            answers[_dotted(keypath)] = _iso(value)
         elif f.name == "disagreement" and f.type == "text":
             facts["disagreement"] = True
     if "case_ref" in typed and "case_status" in typed:
@@ -95,6 +95,10 @@ def extract(form: Form, typed: dict[str, Any]) -> dict[str, Any]:
     if answers:
         facts["answers"] = answers
     return facts
+
+
+def _dotted(keypath: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in keypath if not isinstance(p, int))
 
 
 def _parent(typed: dict[str, Any], keypath: tuple[Any, ...]) -> Any:

@@ -41,7 +41,7 @@ REFERRALS = ("none", "childrens-social-care", "police", "both")
 
 _FIELD_KEYS = frozenset({
     "name", "type", "label", "guidance", "required", "choices", "min", "max",
-    "fields", "of", "default",
+    "fields", "of", "default", "yes_when",
 })
 _NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
 
@@ -59,6 +59,7 @@ class Field:
     fields: tuple[Field, ...] = ()
     of: str | None = None
     default: Any = None
+    yes_when: str | None = None  # a yes/no field that must be yes when this sibling is yes
 
     @property
     def title(self) -> str:
@@ -219,6 +220,12 @@ class _Reader:
                 continue
             seen.add(parsed.name)
             out.append(parsed)
+        types = {f.name: f.type for f in out}
+        for index, f in enumerate(out):
+            if f.yes_when is not None and (f.type != "yesno" or types.get(f.yes_when) != "yesno"):
+                self.bad(keypath + (index, "yes_when"),
+                         f"yes_when on '{f.name}' must name another yes/no field beside it, "
+                         "and the field itself must be yes/no")
         return tuple(out)
 
     def field(self, raw: Any, keypath: KeyPath) -> Field | None:
@@ -296,6 +303,7 @@ class _Reader:
             fields=sub_fields,
             of=of,
             default=raw.get("default"),
+            yes_when=raw.get("yes_when") if isinstance(raw.get("yes_when"), str) else None,
         )
 
 

@@ -7,7 +7,7 @@ settings. Loading never raises on bad content: problems are collected in
 
 from __future__ import annotations
 
-import datetime as dt
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +16,7 @@ from supervision.config import CONFIG_FILE, Config, Person, load_config
 from supervision.forms import Form, Profile, load_profile
 from supervision.problems import Problem
 from supervision.rules import problem
+from supervision.schoolyear import academic_year  # noqa: F401  (re-exported)
 from supervision.validate import Context
 
 RECORD_DIRS = ("records", "contracts")
@@ -34,12 +35,6 @@ def find_root(start: Path) -> Path:
     raise NotARecordsRepo(
         f"{start} is not inside a records repository (no {CONFIG_FILE} found here or above)"
     )
-
-
-def academic_year(day: dt.date) -> str:
-    """2026-11-22 -> '2026-27'; the year turns on 1 September."""
-    start = day.year if day.month >= 9 else day.year - 1
-    return f"{start}-{(start + 1) % 100:02d}"
 
 
 def _case_ref_example(pattern: str) -> str:
@@ -128,22 +123,22 @@ class RecordsRepo:
     def record_files(self) -> list[str]:
         """Every record under records/ and contracts/, sorted, relative paths."""
         found: list[str] = []
+        root = str(self.root)
         for top in RECORD_DIRS:
-            base = self.root / top
-            if base.is_dir():
+            base = os.path.join(root, top)
+            if os.path.isdir(base):
                 _walk(base, top, found)
         found.sort()
         return found
 
 
-def _walk(base: Path, rel: str, out: list[str]) -> None:
-    import os
-
+def _walk(base: str, rel: str, out: list[str]) -> None:
     with os.scandir(base) as entries:
         for entry in entries:
-            if entry.name.startswith("."):
+            name = entry.name
+            if name.startswith("."):
                 continue
             if entry.is_dir(follow_symlinks=False):
-                _walk(Path(entry.path), f"{rel}/{entry.name}", out)
-            elif entry.name.endswith(RECORD_SUFFIXES):
-                out.append(f"{rel}/{entry.name}")
+                _walk(entry.path, f"{rel}/{name}", out)
+            elif name.endswith(RECORD_SUFFIXES):
+                out.append(f"{rel}/{name}")

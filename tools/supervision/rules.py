@@ -62,6 +62,8 @@ _RULES = [
     Rule("SCHEMA-KIND", ERROR, "The record's kind is missing or unknown",
          "The first fields of a record say what it is, for example 'kind: session'. "
          "Start from `supervision new KIND` to get them right."),
+    Rule("ANSWER-MUST-BE-YES", ERROR, "An answer must be yes because of another answer",
+         "Do what the question asks, then answer yes."),
     Rule("DATE-INVALID", ERROR, "A date is not a real date",
          "Write dates as YYYY-MM-DD, for example 2026-11-23, and check the day exists."),
     Rule("TIME-INVALID", ERROR, "A time is not a real time",
@@ -113,9 +115,15 @@ _RULES = [
          "Use a built-in profile (reflective or agenda) or the path of a profile file "
          "in this repository."),
     Rule("PROFILE-INVALID", ERROR, "The policy profile is not valid",
-         "Compare the profile with the built-in ones (`supervision profile show NAME`)."),
+         "Compare the profile with the built-in ones (`supervision profile show agenda --yaml`)."),
     Rule("PERSON-DUPLICATE", ERROR, "Two people share an id",
          "Every person needs their own id."),
+    # School calendar
+    Rule("CALENDAR-INVALID", ERROR, "A calendar file is not a valid school year",
+         "Each calendar/<year>.yml has three terms of two half terms, each with a first and "
+         "last day inside the academic year (1 September to 31 August)."),
+    Rule("CALENDAR-OVERLAP", ERROR, "Half terms or school years overlap",
+         "Check the dates against the term dates your local authority or trust published."),
 ]
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}

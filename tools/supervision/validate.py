@@ -125,6 +125,12 @@ class Validator:
             checked = self.value(value, f, here)
             if checked is not None:
                 typed[f.name] = checked
+        for f in fields:
+            if f.yes_when and typed.get(f.yes_when) is True and typed.get(f.name) is False:
+                self.report("ANSWER-MUST-BE-YES", keypath + (f.name,),
+                            f"'{display(keypath + (f.name,))}' ({f.title}) must be yes when "
+                            f"'{display(keypath + (f.yes_when,))}' is yes",
+                            f.guidance or None)
         return typed
 
     def value(self, value: Any, f: Field, keypath: KeyPath) -> Any:
@@ -186,7 +192,11 @@ class Validator:
 
     # -- single values ---------------------------------------------------------
     def scalar(self, value: Any, type_name: str, f: Field, keypath: KeyPath) -> Any:
-        name = display(keypath)
+        if type_name in ("text", "line") and isinstance(value, str):  # the common case
+            if type_name == "line" and "\n" in value.strip():
+                self.report("SCHEMA-TYPE", keypath, f"'{display(keypath)}' must fit on one line")
+            return value
+        name = _Name(keypath)
         if isinstance(value, list | dict):
             self.report("SCHEMA-TYPE", keypath,
                         f"'{name}' must be a single value, not {_kind(value)}")
@@ -306,6 +316,21 @@ def required_hint(f: Field) -> str:
         return "Fill in the parts of this section."
     return ("Write your answer after the colon (or under the '|'). If nothing applies, "
             "write 'none' and say why.")
+
+
+class _Name:
+    """The display form of a key path, worked out only if a message needs it."""
+
+    __slots__ = ("keypath",)
+
+    def __init__(self, keypath: KeyPath) -> None:
+        self.keypath = keypath
+
+    def __format__(self, spec: str) -> str:
+        return format(display(self.keypath), spec)
+
+    def __str__(self) -> str:
+        return display(self.keypath)
 
 
 def _kind(value: Any) -> str:

@@ -208,7 +208,7 @@ def parse_text(text: str, path: str) -> tuple[Document | None, list[Problem]]:
         return None, tabs
     loader = _Loader(text)
     try:
-        events = _events(loader)
+        events = iter(loader.get_event, None)  # a C-level iterator: no per-event frame
         builder = _Builder(path, events)
         data: Any = None
         seen_document = False
@@ -230,11 +230,6 @@ def parse_text(text: str, path: str) -> tuple[Document | None, list[Problem]]:
     if data is None or data == "":
         return None, [problem("FILE-EMPTY", path, 1, 1, "the file holds no fields")]
     return Document(path, data, builder.positions), builder.problems
-
-
-def _events(loader: Any) -> Iterator[yaml.Event]:
-    while loader.check_event():
-        yield loader.get_event()
 
 
 def parse_bytes(

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "new": "supervision.cli.new",
     "check": "supervision.cli.check",
     "schema": "supervision.cli.schema",
+    "profile": "supervision.cli.profile",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3

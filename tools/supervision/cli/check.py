@@ -58,7 +58,6 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         reporters.json_array(result.problems, sys.stdout)
     else:
-        count = len(paths) if paths is not None else len(repo.record_files())
         reporters.text(result.problems, sys.stdout,
-                       reporters.summarise(result.problems, count))
+                       reporters.summarise(result.problems, result.checked))
     return EXIT_FINDINGS if has_errors(result.problems) else EXIT_OK

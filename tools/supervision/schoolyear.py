@@ -1,0 +1,271 @@
+"""The school calendar: academic years, terms, half terms, closures, working days.
+
+Term dates are set by each local authority or trust, so they are configuration:
+one file per academic year, ``calendar/2026-27.yml``, checked like a record.
+Bank holidays come from the ``holidays`` package for the nation in
+``supervision.yml`` (England by default: plain "GB" would miss Easter Monday and
+the August bank holiday in England). How working days are counted is a setting:
+
+* ``weekdays``: Monday to Friday, minus bank holidays (the common reading);
+* ``school-days``: days inside a half term, minus weekends, bank holidays and
+  closure days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from supervision.forms import load_core
+from supervision.problems import Problem
+from supervision.rules import problem
+from supervision.validate import Context, validate
+from supervision.yamlparse import parse_file
+
+_YEAR = re.compile(r"(\d{4})-(\d{2})\Z")
+SUBDIVISIONS = {"ENG": "ENG", "WLS": "WLS", "SCT": "SCT", "NIR": "NIR"}
+HALF_TERMS_PER_YEAR = 6
+
+
+@dataclass(frozen=True, slots=True)
+class HalfTerm:
+    year: str          # "2026-27"
+    term: str          # "Autumn"
+    name: str          # "Autumn 1"
+    index: int         # 1..6 within the year
+    start: dt.date
+    end: dt.date
+
+    @property
+    def key(self) -> str:
+        """Stable id used in reports and JSON, e.g. ``2026-27-1``."""
+        return f"{self.year}-{self.index}"
+
+    @property
+    def term_key(self) -> str:
+        """The term this half term belongs to, e.g. ``2026-27 Autumn``."""
+        return f"{self.year} {self.term}"
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, dt.date) and self.start <= day <= self.end
+
+
+@dataclass(frozen=True, slots=True)
+class SchoolYear:
+    year: str
+    half_terms: tuple[HalfTerm, ...]
+    closures: dict[dt.date, str] = field(default_factory=dict)
+    path: str = ""
+
+    @property
+    def start(self) -> dt.date:
+        return self.half_terms[0].start
+
+    @property
+    def end(self) -> dt.date:
+        return self.half_terms[-1].end
+
+
+def year_bounds(year: str) -> tuple[dt.date, dt.date] | None:
+    """'2026-27' -> (2026-09-01, 2027-08-31); None if not a valid year name."""
+    match = _YEAR.match(year)
+    if not match:
+        return None
+    first = int(match.group(1))
+    if (first + 1) % 100 != int(match.group(2)):
+        return None
+    return dt.date(first, 9, 1), dt.date(first + 1, 8, 31)
+
+
+def academic_year(day: dt.date) -> str:
+    """2026-11-22 -> '2026-27'; the year turns on 1 September."""
+    start = day.year if day.month >= 9 else day.year - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+class SchoolCalendar:
+    """Loaded calendar files plus bank holidays, with working-day arithmetic."""
+
+    def __init__(self, years: dict[str, SchoolYear], problems: list[Problem],
+                 working_days: str = "weekdays", nation: str = "ENG") -> None:
+        self.years = years
+        self.problems = problems
+        self.working_days = working_days
+        self.nation = nation
+        self._half_terms = sorted((h for y in years.values() for h in y.half_terms),
+                                  key=lambda h: h.start)
+
+    # -- lookups -------------------------------------------------------------------
+    def year(self, name: str) -> SchoolYear | None:
+        return self.years.get(name)
+
+    def year_of(self, day: dt.date) -> SchoolYear | None:
+        return self.years.get(academic_year(day))
+
+    def half_terms(self, year: str | None = None) -> list[HalfTerm]:
+        if year is None:
+            return list(self._half_terms)
+        found = self.years.get(year)
+        return list(found.half_terms) if found else []
+
+    def half_term_of(self, day: dt.date) -> HalfTerm | None:
+        """The half term whose dates include ``day`` (None in a holiday)."""
+        for half in self._half_terms:
+            if half.start <= day <= half.end:
+                return half
+        return None
+
+    def next_half_term(self, day: dt.date) -> HalfTerm | None:
+        """The half term containing ``day`` or, in a holiday, the next one."""
+        for half in self._half_terms:
+            if day <= half.end:
+                return half
+        return None
+
+    def closure(self, day: dt.date) -> str | None:
+        year = self.year_of(day)
+        return year.closures.get(day) if year else None
+
+    @cached_property
+    def _bank(self) -> Any:
+        import holidays  # imported only when dates are reasoned about
+
+        years = sorted({y for h in self._half_terms for y in (h.start.year, h.end.year)})
+        if not years:
+            years = [dt.date.today().year]
+        span = range(years[0] - 1, years[-1] + 2)
+        return holidays.country_holidays("GB", subdiv=SUBDIVISIONS.get(self.nation, "ENG"),
+                                         years=span)
+
+    def bank_holiday(self, day: dt.date) -> str | None:
+        name = self._bank.get(day)
+        return str(name) if name else None
+
+    def is_school_day(self, day: dt.date) -> bool:
+        return (day.weekday() < 5 and self.half_term_of(day) is not None
+                and self.bank_holiday(day) is None and self.closure(day) is None)
+
+    def is_working_day(self, day: dt.date) -> bool:
+        if self.working_days == "school-days":
+            return self.is_school_day(day)
+        return day.weekday() < 5 and self.bank_holiday(day) is None
+
+    def add_working_days(self, day: dt.date, count: int) -> dt.date:
+        """The date ``count`` working days after ``day`` (``day`` itself not counted)."""
+        if count < 0:
+            raise ValueError("count must not be negative")
+        current = day
+        limit = day + dt.timedelta(days=count * 7 + 400)  # guard against an empty calendar
+        while count:
+            current += dt.timedelta(days=1)
+            if current > limit:
+                return limit
+            if self.is_working_day(current):
+                count -= 1
+        return current
+
+    def working_days_between(self, start: dt.date, end: dt.date) -> int:
+        """Working days after ``start`` up to and including ``end`` (0 if end <= start)."""
+        count = 0
+        current = start
+        while current < end:
+            current += dt.timedelta(days=1)
+            if self.is_working_day(current):
+                count += 1
+        return count
+
+
+def _check_year(name: str, typed: dict[str, Any], path: str, positions: Any,
+                problems: list[Problem]) -> SchoolYear | None:
+    def report(rule: str, keypath: tuple[Any, ...], message: str) -> None:
+        line, col = positions(keypath)
+        problems.append(problem(rule, path, line, col, message))
+
+    bounds = year_bounds(name)
+    if bounds is None:
+        report("CALENDAR-INVALID", (), f"the file name {name}.yml is not an academic year "
+               "written like 2026-27")
+        return None
+    if typed.get("year") != name:
+        report("CALENDAR-INVALID", ("year",),
+               f"'year' must be {name}, to match the file name")
+    halves: list[HalfTerm] = []
+    for t_index, term in enumerate(typed.get("terms", [])):
+        for h_index, half in enumerate(term.get("half_terms", [])):
+            where = ("terms", t_index, "half_terms", h_index)
+            if "start" not in half or "end" not in half:
+                continue
+            if half["end"] < half["start"]:
+                report("CALENDAR-INVALID", where + ("end",),
+                       f"{half.get('name', 'this half term')} ends before it starts")
+                continue
+            if half["start"] < bounds[0] or half["end"] > bounds[1]:
+                report("CALENDAR-INVALID", where,
+                       f"{half.get('name', 'this half term')} falls outside the {name} "
+                       f"academic year ({bounds[0]} to {bounds[1]})")
+            halves.append(HalfTerm(name, term.get("name", f"Term {t_index + 1}"),
+                                   half.get("name", f"Half term {len(halves) + 1}"),
+                                   len(halves) + 1, half["start"], half["end"]))
+    if len(halves) != HALF_TERMS_PER_YEAR:
+        report("CALENDAR-INVALID", ("terms",),
+               f"the year has {len(halves)} usable half terms; it needs "
+               f"{HALF_TERMS_PER_YEAR} (three terms of two)")
+        return None
+    for before, after in zip(halves, halves[1:], strict=False):
+        if after.start <= before.end:
+            report("CALENDAR-OVERLAP", ("terms",),
+                   f"{after.name} starts on {after.start}, before {before.name} ends on "
+                   f"{before.end}")
+            return None
+    closures: dict[dt.date, str] = {}
+    for index, item in enumerate(typed.get("closures", [])):
+        day = item.get("date")
+        if day is None:
+            continue
+        if not any(h.start <= day <= h.end for h in halves):
+            report("CALENDAR-INVALID", ("closures", index, "date"),
+                   f"the closure on {day} is not inside a half term")
+        closures[day] = item.get("reason", "closed")
+    return SchoolYear(name, tuple(halves), closures, path)
+
+
+def load_calendar(root: Path, folder: str = "calendar", working_days: str = "weekdays",
+                  nation: str = "ENG") -> SchoolCalendar:
+    """Read every ``<folder>/<year>.yml``; problems are collected, never raised."""
+    _kinds, forms, problems = load_core()
+    years: dict[str, SchoolYear] = {}
+    base = root / folder
+    files = sorted(base.glob("*.yml")) + sorted(base.glob("*.yaml")) if base.is_dir() else []
+    for file in files:
+        rel = file.relative_to(root).as_posix()
+        doc, found = parse_file(str(file), rel)
+        problems += found
+        if doc is None:
+            continue
+        typed, found = validate(doc, forms["calendar"], Context(check_people=False))
+        problems += found
+        if found:
+            continue
+        name = file.stem
+        year = _check_year(name, typed, rel, doc.where, problems)
+        if year is not None:
+            years[name] = year
+    ordered = sorted(years.values(), key=lambda y: y.start)
+    for before, after in zip(ordered, ordered[1:], strict=False):
+        if after.start <= before.end:
+            line, col = 1, 1
+            problems.append(problem("CALENDAR-OVERLAP", after.path, line, col,
+                                    f"{after.year} starts before {before.year} ends"))
+    return SchoolCalendar(years, problems, working_days, nation)
+
+
+def calendar_for(repo: Any) -> SchoolCalendar:
+    """The calendar of a :class:`~supervision.repo.RecordsRepo`, per its settings."""
+    config = repo.config
+    if config is None:
+        return load_calendar(repo.root)
+    return load_calendar(repo.root, config.calendar, config.working_days, config.bank_holidays)
