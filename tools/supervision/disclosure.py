@@ -22,6 +22,7 @@ line (row or column) says: the cells add up to the line's total.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 SUPPRESSED = "c"
 TOTAL = "Total"
@@ -101,7 +102,8 @@ def _bridges(hidden: set[Cell]) -> set[Cell]:
         if start in order:
             continue
         order[start] = low[start] = len(order)
-        stack = [(start, None, iter(adjacency[start]))]
+        stack: list[tuple[tuple[str, int], Cell | None, Any]] = [
+            (start, None, iter(adjacency[start]))]
         while stack:
             node, via, edges = stack[-1]
             advanced = False

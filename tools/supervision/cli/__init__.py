@@ -27,6 +27,8 @@ COMMANDS: dict[str, str] = {
     "check": "supervision.cli.check",
     "schema": "supervision.cli.schema",
     "profile": "supervision.cli.profile",
+    # staff site (issue 5)
+    "site": "supervision.cli.site",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
