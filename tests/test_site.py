@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import Markers, git_env, make_repo, run_cli
 
+from conftest import Markers, git_env, make_repo, run_cli
 from supervision.site.metrics import Counts
 from supervision.site.reports import ALL_SCHOOLS, POOLED, Settings, publish
 
