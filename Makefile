@@ -38,7 +38,12 @@ demo: $(STAMP)
 	echo "Scaffolded $$path"; \
 	echo "--- supervision check (an unfilled scaffold is refused, as it should be):"; \
 	supervision check "$$path" || true; \
-	echo "Demo repository: $$dir/records"
+	echo "Demo repository: $$dir/records"; \
+	echo "--- the staff site, with reports drawn from a synthetic trust (Ctrl+C stops it):"; \
+	supervision init "$$dir/trust" --profile agenda --org "Demo Trust (fictional)" --no-hooks >/dev/null; \
+	today=$$($(CURDIR)/$(BIN)/python -c "import pathlib, supervision.synthetic_trust as t; \
+	print(t.write_trust(pathlib.Path('$$dir/trust'), schools=6, supervisees=3, years=2))"); \
+	cd "$$dir/trust"; SUPERVISION_TODAY=$$today supervision site serve --port $${DEMO_PORT:-8000}
 
 clean:
 	rm -rf $(VENV) build site .pytest_cache .ruff_cache .mypy_cache

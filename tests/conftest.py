@@ -149,3 +149,50 @@ def agenda_repo(tmp_path: Path) -> RecordsRepoFixture:
 @pytest.fixture
 def reflective_repo(tmp_path: Path) -> RecordsRepoFixture:
     return make_repo(tmp_path / "reflective-repo", "reflective")
+
+
+# -- the staff site (issue 5) -------------------------------------------------------------
+class Markers:
+    """Unique, searchable stand-ins for free text, case references and person ids."""
+
+    PATTERN = rb"ZQT\d{6}QZ|C-Z\d{5}|zqp\d{6}"
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.made: dict[str, list[str]] = {"text": [], "case_ref": [], "person": []}
+
+    def __call__(self, what: str) -> str:
+        self.count += 1
+        value = {"case_ref": f"C-Z{self.count:05d}",
+                 "person": f"zqp{self.count:06d}"}.get(what, f"ZQT{self.count:06d}QZ")
+        self.made[what].append(value)
+        return value
+
+
+@dataclass
+class BuiltSite:
+    repo: Path
+    site: Path
+    today: str
+    markers: Markers
+
+
+@pytest.fixture(scope="session")
+def marked_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
+    """A trust whose every free-text answer, case reference and person id is a marker,
+    built into a site with the real CLI (reports over a whole school year)."""
+    from supervision.synthetic_trust import write_trust
+
+    base = tmp_path_factory.mktemp("marked")
+    root = base / "repo"
+    assert run_cli("init", str(root), "--profile", "agenda", "--org", "Marker Trust",
+                   "--no-hooks", cwd=base).code == 0
+    markers = Markers()
+    today = write_trust(root, schools=4, supervisees=3, years=1, first_year=2025,
+                        mark=markers).isoformat()
+    env = git_env()
+    env["SUPERVISION_TODAY"] = today
+    site = base / "site"
+    result = run_cli("site", "build", "--site-dir", str(site), cwd=root, env=env)
+    assert result.code == 0, result.out + result.err
+    return BuiltSite(root, site, today, markers)

@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "schema": "supervision.cli.schema",
     "profile": "supervision.cli.profile",
     "case": "supervision.cli.case",
+    "site": "supervision.cli.site",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3

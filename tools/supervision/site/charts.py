@@ -1,0 +1,103 @@
+"""Static SVG charts for the reports, drawn at build time with matplotlib.
+
+Only published values are drawn: a value hidden by disclosure control (``c``)
+is left out of the chart and marked "c" on the axis, so a chart never shows what
+its table hides. The SVG is self-contained: text is drawn as paths (no fonts to
+fetch), no scripts, no links outside the file, and the output is the same for
+the same numbers (fixed hash salt, no date in the metadata).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+
+Value = int | float | str | None
+
+COLOURS = ("#3f51b5", "#9e9e9e", "#009688", "#ff7043", "#8d6e63")
+
+
+def _figure(width: float, height: float):  # -> matplotlib Figure (import kept lazy)
+    import matplotlib
+
+    matplotlib.rcParams.update({"svg.hashsalt": "supervision", "svg.fonttype": "path",
+                                "font.size": 9})
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height))
+
+
+def _svg(fig) -> str:
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
+    buffer = io.StringIO()
+    FigureCanvasSVG(fig).print_svg(buffer, metadata={"Date": None, "Creator": None})
+    return buffer.getvalue()
+
+
+def _number(value: Value) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+def bars(title: str, labels: Sequence[str], series: Mapping[str, Sequence[Value]],
+         ylabel: str = "", horizontal: bool = False) -> str:
+    """Grouped bars; hidden values are not drawn and are marked 'c'."""
+    fig = _figure(6.4, max(2.6, 0.28 * len(labels) + 1.2) if horizontal else 3.0)
+    ax = fig.add_subplot()
+    count = max(1, len(series))
+    width = 0.8 / count
+    for index, (name, values) in enumerate(series.items()):
+        positions = [i + (index - (count - 1) / 2) * width for i in range(len(labels))]
+        heights = [_number(v) or 0.0 for v in values]
+        colour = COLOURS[index % len(COLOURS)]
+        if horizontal:
+            ax.barh(positions, heights, height=width, label=name, color=colour)
+        else:
+            ax.bar(positions, heights, width=width, label=name, color=colour)
+        for pos, value in zip(positions, values, strict=True):
+            if isinstance(value, str):
+                if horizontal:
+                    ax.text(0, pos, " c", va="center", ha="left", fontsize=8)
+                else:
+                    ax.text(pos, 0, "c", va="bottom", ha="center", fontsize=8)
+    ticks = list(range(len(labels)))
+    if horizontal:
+        ax.set_yticks(ticks, labels)
+        ax.invert_yaxis()
+        ax.set_xlabel(ylabel)
+    else:
+        ax.set_xticks(ticks, labels)
+        ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.spines[["top", "right"]].set_visible(False)
+    _legend(ax, len(series), horizontal)
+    fig.tight_layout()
+    return _svg(fig)
+
+
+def _legend(ax, count: int, horizontal: bool = False) -> None:
+    """Below the plot, so it never covers a bar or a point."""
+    if count > 1:
+        ax.legend(frameon=False, fontsize=8, ncol=count, loc="upper center",
+                  bbox_to_anchor=(0.5, -0.16 if not horizontal else -0.08))
+
+
+def lines(title: str, labels: Sequence[str], series: Mapping[str, Sequence[Value]],
+          ylabel: str = "", ymax: float | None = None) -> str:
+    """One line per series; hidden values leave a gap."""
+    fig = _figure(6.4, 3.0)
+    ax = fig.add_subplot()
+    positions = list(range(len(labels)))
+    for index, (name, values) in enumerate(series.items()):
+        ys = [_number(v) for v in values]
+        ax.plot(positions, [float("nan") if y is None else y for y in ys], marker="o",
+                label=name, color=COLOURS[index % len(COLOURS)])
+    ax.set_xticks(positions, labels)
+    if ymax is not None:
+        ax.set_ylim(0, ymax)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.spines[["top", "right"]].set_visible(False)
+    _legend(ax, len(series))
+    fig.tight_layout()
+    return _svg(fig)
