@@ -26,6 +26,11 @@ COMMANDS: dict[str, str] = {
     "new": "supervision.cli.new",
     "check": "supervision.cli.check",
     "schema": "supervision.cli.schema",
+    # School calendar and time rules (issue 4)
+    "calendar": "supervision.cli.calendar",
+    "status": "supervision.cli.status",
+    "schedule": "supervision.cli.schedule",
+    "cancel": "supervision.cli.cancel",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
