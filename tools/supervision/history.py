@@ -14,7 +14,8 @@ time zone). Renames carry the first-committed day over to the new path, so
 ``git mv`` to fix a PATH-MISMATCH does not make a record look late; deleting a
 record keeps its days (a deleted path is simply never asked about). A folder
 that is not a git repository, or has no commits yet, simply has no history:
-every record counts as not yet committed.
+every record counts as not yet committed. A records repository kept in a folder
+of a larger git repository works too (paths are read relative to it).
 """
 
 from __future__ import annotations
@@ -106,8 +107,6 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _head(root: Path) -> str | None:
-    if not (root / ".git").exists():
-        return None
     try:
         done = _git(root, "rev-parse", "-q", "--verify", "HEAD^{commit}")
     except OSError:  # git missing: no history
@@ -117,8 +116,10 @@ def _head(root: Path) -> str | None:
 
 
 def _log(root: Path, revs: str) -> str | None:
+    # --relative: paths relative to the records repository, even when it is a folder
+    # inside a larger git repository.
     done = _git(root, "log", "--reverse", f"--format={_DATE_MARK}%cs", "--name-status",
-                "--find-renames", "-z", revs, "--", *RECORD_DIRS)
+                "--find-renames", "--relative", "-z", revs, "--", *RECORD_DIRS)
     return done.stdout if done.returncode == 0 else None
 
 

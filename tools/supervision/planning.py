@@ -139,7 +139,7 @@ def propose(repo: Any, calendar: SchoolCalendar, facts: dict[str, dict[str, Any]
 def planned_sessions(repo: Any, facts: dict[str, dict[str, Any]], calendar: SchoolCalendar,
                      year: str, default_time: str) -> list[Planned]:
     """Planned one-to-one sessions already in the repository for ``year``."""
-    out = []
+    out: list[Planned] = []
     halves = calendar.half_terms(year)
     if not halves:
         return out

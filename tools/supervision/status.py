@@ -11,6 +11,7 @@ first.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,7 +134,7 @@ def build(repo: Any, items: list[Item], today: dt.date, due_within: int | None,
     focus = entry(person) if person is not None else None
     for who in [*people.values(), organisation]:
         for section, listed in who.sections.items():
-            listed.sort(key=lambda i, s=section: _sort_key(s, i))
+            listed.sort(key=functools.partial(_sort_key, section))
     ordered = sorted(people.values(), key=Person.urgency)
     config = repo.config
     return Report(config.organisation if config else "", today, due_within, ordered,

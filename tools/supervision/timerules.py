@@ -55,6 +55,8 @@ OPEN_ACTION = ("open", "carried-forward")
 DSL_ROLES = ("dsl", "ddsl")
 HISTORY_HINT = ("Nothing in the file needs changing: this notes, for quality assurance, "
                 "that it was done late.")
+PAST_HINT = ("That half term is over: this is noted for quality assurance. Make sure the "
+             "current half term is on track (`supervision status`).")
 #: People with this role are supervised outside the organisation.
 EXTERNAL_ROLE = "external-supervisor"
 
@@ -99,33 +101,21 @@ def _date(value: Any) -> dt.date | None:
     return value if isinstance(value, dt.date) else None
 
 
-@dataclass(slots=True)
 class Rec:
     """A record as the time rules see it."""
 
-    path: str
-    day: dt.date
-    facts: dict[str, Any]
+    __slots__ = ("path", "day", "facts", "status", "school", "supervisor", "supervisees",
+                 "group")
 
-    @property
-    def status(self) -> str:
-        return str(self.facts.get("status") or "held")
-
-    @property
-    def school(self) -> str | None:
-        return self.facts.get("school")
-
-    @property
-    def supervisor(self) -> str | None:
-        return self.facts.get("supervisor")
-
-    @property
-    def supervisees(self) -> list[str]:
-        return list(self.facts.get("supervisees") or [])
-
-    @property
-    def group(self) -> bool:
-        return self.facts.get("form") == "group-session"
+    def __init__(self, path: str, day: dt.date, facts: dict[str, Any]) -> None:
+        self.path = path
+        self.day = day
+        self.facts = facts
+        self.status: str = str(facts.get("status") or "held")
+        self.school: str | None = facts.get("school")
+        self.supervisor: str | None = facts.get("supervisor")
+        self.supervisees: tuple[str, ...] = tuple(facts.get("supervisees") or ())
+        self.group: bool = facts.get("form") == "group-session"
 
     def at(self, *keys: str) -> tuple[int, int]:
         where = self.facts.get("at") or {}
@@ -378,7 +368,9 @@ class TimeRules:
                          f"the new date {new} is {days} working days after the cancelled "
                          f"session; the policy asks for a new date within "
                          f"{rules.rebook_within_working_days} working days (by {limit})",
-                         people, school=rec.school, severity=WARNING)
+                         people, school=rec.school, severity=WARNING,
+                         hint="If no earlier date was possible, say why in the rebooked "
+                         "session's record; nothing here needs changing.")
             others = [o for o in self._series(rec) if rec.day < o.day <= max(new, limit or new)]
             if others:
                 continue  # held, booked, or cancelled again: other rules follow it up
@@ -465,7 +457,8 @@ class TimeRules:
                     continue
                 people = (contract.supervisor, pid)
                 in_half = [r for r in sessions if self.cal.half_term_counting(r.day) == half]
-                booked = [r for r in in_half if r.status in ("held", "planned")]
+                booked = counted.get(half.key, []) + [r for r in in_half
+                                                      if r.status == "planned"]
                 cancelled = [r for r in in_half if r.status == "cancelled"]
                 held = len(counted.get(half.key, []))
                 label = f"{half.name} {half.year} ({half.start} to {half.end})"
@@ -485,7 +478,8 @@ class TimeRules:
                                     "held" if held else "no session was held")
                         self.add("HALF-TERM-SESSION", OVERDUE if recent else HISTORY, where,
                                  f"{pid}: {what} in {label}", people, due=half.end,
-                                 school=contract.school, severity=ERROR if recent else WARNING)
+                                 school=contract.school, severity=ERROR if recent else WARNING,
+                                 hint=None if recent else PAST_HINT)
                     need_groups = rules.group_sessions_per_half_term
                     if need_groups and groups.get(half.key, 0) < need_groups:
                         recent = half == self.last_ended
@@ -494,7 +488,8 @@ class TimeRules:
                                  f"{pid} took part in {groups.get(half.key, 0)} of "
                                  f"{need_groups} group session(s) in {label}", people,
                                  due=half.end, school=contract.school,
-                                 severity=ERROR if recent else WARNING)
+                                 severity=ERROR if recent else WARNING,
+                                 hint=None if recent else PAST_HINT)
                 elif half.start <= self.soon(contract.school) and not booked and \
                         held < rules.sessions_per_half_term:
                     self.add("HALF-TERM-SESSION", DUE, (contract.path, contract.at("supervisee")),
@@ -543,7 +538,8 @@ class TimeRules:
                              f"{pid} had {total} minutes of supervision in the {term} term; "
                              f"the policy asks for at least {need}", people,
                              due=whole[-1].end, school=contract.school,
-                             severity=ERROR if recent else WARNING)
+                             severity=ERROR if recent else WARNING,
+                             hint=None if recent else PAST_HINT)
                 elif not ended and need is not None and total + planned < need and \
                         whole[-1].end <= self.soon(contract.school):
                     self.add("TERM-MINUTES", DUE, where,
@@ -557,7 +553,8 @@ class TimeRules:
                              f"{round(group * 100 / total)}% of {pid}'s supervision in the "
                              f"{term} term was in groups; the policy allows at most {share}%",
                              people, due=whole[-1].end, school=contract.school,
-                             severity=ERROR if recent else WARNING)
+                             severity=ERROR if recent else WARNING,
+                             hint=None if recent else PAST_HINT)
 
     # -- records and sign-offs -------------------------------------------------------
     def record_deadlines(self) -> None:
@@ -731,7 +728,8 @@ class TimeRules:
                         closed[key] = max(closed.get(key, rec.day), rec.day)
                     relisted[(pid, digest)].append(rec.day)
         for rec in self.index.with_actions:
-            if rec.facts.get("status") in ("planned", "cancelled"):
+            # Only one-to-one sessions' actions are chased: the next session reviews them.
+            if rec.facts.get("form") != "session" or rec.status != "held":
                 continue
             positions = rec.facts.get("action_at") or []
             for index, (digest, owner, due_text, status, fieldname) in enumerate(
@@ -897,7 +895,8 @@ class TimeRules:
                              f"{sid} supervised others in {half.name} {half.year} but has no "
                              "held session as a supervisee in that half term", (sid,),
                              due=half.end, school=led[0].school,
-                             severity=ERROR if recent else WARNING)
+                             severity=ERROR if recent else WARNING,
+                             hint=None if recent else PAST_HINT)
                 elif not had and half.end <= self.soon(led[0].school):
                     self.add("SUPERVISOR-SUPERVISED", DUE, where,
                              f"{sid} supervises others in {half.name} {half.year} but has no "
@@ -943,5 +942,22 @@ def evaluate(ctx: CrossContext, horizon_days: int | None = None) -> list[Item]:
 
 
 def time_rules(ctx: CrossContext) -> list[Problem]:
-    """The cross-record rule ``supervision check`` runs: items with a check severity."""
-    return [item.problem() for item in evaluate(ctx) if item.severity is not None]
+    """The cross-record rule ``supervision check`` runs: items with a check severity.
+
+    When particular files are checked (the pre-commit hook), overdue items located in
+    people.yml or supervision.yml (a DSL's training, a supervisor's own supervision,
+    the policy's review) are shown as warnings: they are about people and the policy,
+    not about the change being committed, and must not block, say, adding a new starter.
+    The whole-repository check and ``supervision status`` still count them as errors.
+    """
+    found = []
+    settings = (PEOPLE_FILE, CONFIG_FILE)
+    for item in evaluate(ctx):
+        if item.severity is None:
+            continue
+        problem_ = item.problem()
+        if ctx.wanted is not None and item.path in settings and item.severity == ERROR:
+            problem_ = problem(item.rule, item.path, item.line, item.col, item.message,
+                               item.hint, WARNING)
+        found.append(problem_)
+    return found

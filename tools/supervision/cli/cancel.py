@@ -8,7 +8,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from supervision.cli import EXIT_OK, Refused, UsageError, date_arg, open_repo, today
+from supervision.cli import (
+    EXIT_OK,
+    Refused,
+    UsageError,
+    date_arg,
+    known_id,
+    open_repo,
+    require_settings,
+    today,
+)
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -49,20 +58,12 @@ def run(args: argparse.Namespace) -> int:
     from supervision.yamlparse import parse_file
 
     repo = open_repo(args)
-    if repo.config is None or not repo.profiles:
-        raise Refused("the repository's settings have problems, so nothing can be changed",
-                      "Run `supervision check supervision.yml people.yml` and fix what it says.")
+    require_settings(repo, "changed")
     relpath = _relpath(repo, args.path)
     file = repo.root / relpath
     if not file.is_file():
         raise UsageError(f"{relpath} does not exist", "Give the path of a session record.")
-    if args.by not in repo.people:
-        import difflib
-
-        close = difflib.get_close_matches(args.by, list(repo.people), n=3)
-        raise UsageError(f"--by '{args.by}' is not a person in people.yml",
-                         f"Did you mean: {', '.join(close)}?" if close else
-                         "Use the id of the person who cancelled, as in people.yml.")
+    known_id(args.by, list(repo.people), "person", "people.yml")
     reason = args.reason
     if reason is not None and ("\n" in reason or "\r" in reason or not reason.strip()):
         raise UsageError("--reason must be one non-empty line of text")

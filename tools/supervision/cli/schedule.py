@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from supervision.cli import EXIT_OK, Refused, UsageError, open_repo, today
+from supervision.cli import EXIT_OK, Refused, UsageError, open_repo, require_settings, today
 
 _TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]\Z")
 
@@ -56,9 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from supervision.schoolyear import calendar_for, year_bounds
 
     repo = open_repo(args)
-    if repo.config is None or not repo.profiles:
-        raise Refused("the repository's settings have problems, so nothing can be scheduled",
-                      "Run `supervision check supervision.yml people.yml` and fix what it says.")
+    require_settings(repo, "scheduled")
     if year_bounds(args.year) is None:
         raise UsageError(f"{args.year!r} is not an academic year",
                          "Write the year like 2026-27 (September 2026 to August 2027).")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 import sys
 from typing import Any
 
-from supervision.cli import EXIT_OK, Refused, UsageError, open_repo, today
+from supervision.cli import EXIT_OK, known_id, open_repo, require_settings, today
 
 
 def _days(text: str) -> int:
@@ -41,28 +40,17 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(run=run)
 
 
-def _known(value: str, choices: list[str], what: str, where: str) -> None:
-    if value in choices:
-        return
-    close = difflib.get_close_matches(value, choices, n=3)
-    raise UsageError(f"'{value}' is not a {what} in {where}",
-                     f"Did you mean: {', '.join(close)}?" if close else
-                     f"Check the id in {where}.")
-
-
 def run(args: argparse.Namespace) -> int:
     from supervision.checker import Checker, CrossContext
     from supervision.status import build
     from supervision.timerules import evaluate
 
     repo = open_repo(args)
-    if repo.config is None or not repo.profiles:
-        raise Refused("the repository's settings have problems, so nothing can be worked out",
-                      "Run `supervision check supervision.yml people.yml` and fix what it says.")
+    require_settings(repo, "worked out")
     if args.person:
-        _known(args.person, list(repo.people), "person", "people.yml")
+        known_id(args.person, list(repo.people), "person", "people.yml")
     if args.school:
-        _known(args.school, list(repo.config.schools), "school", "supervision.yml")
+        known_id(args.school, list(repo.config.schools), "school", "supervision.yml")
     day = today(args)
     result = Checker(repo, today=day).records(repo.record_files())
     items = evaluate(CrossContext(repo, result.facts, None, day), args.due_within)
