@@ -66,16 +66,13 @@ class Report:
 
     def summary(self) -> str:
         counts = self.counts()
-        window = (f"in the next {self.due_within} days" if self.due_within is not None
-                  else "soon")
         who = self.focus.name + f" ({self.focus.id})" if self.focus else self.organisation
         if not any(counts.values()):
-            return (f"{who}, {self.today}: nothing overdue, due {window} or awaiting "
-                    "signature.")
+            return f"{who}, {self.today}: nothing overdue, due soon or awaiting signature."
         listed = len([p for p in self.people if not p.empty])
         people = "" if self.focus else f", for {listed} {'person' if listed == 1 else 'people'}"
         return (f"{who}, {self.today}: {counts['overdue']} overdue, {counts['due_soon']} due "
-                f"{window}, {counts['awaiting_signature']} awaiting signature{people}.")
+                f"soon, {counts['awaiting_signature']} awaiting signature{people}.")
 
     def as_dict(self) -> dict[str, Any]:
         return {
