@@ -129,6 +129,30 @@ class RecordsRepoFixture:
         return relpath, data
 
 
+def add_planned_sessions(repo: RecordsRepoFixture, count: int | None = None,
+                         start: str = "2027-01-11") -> list[str]:
+    """Planned future sessions, enough (by default) for `check` to use its cache."""
+    import datetime as dt
+
+    from supervision.checker import CACHE_MIN_FILES
+
+    day = dt.date.fromisoformat(start)
+    paths = []
+    for i in range(CACHE_MIN_FILES if count is None else count):
+        relpath, data = repo.filled("session", supervisee="ddsl-sample", status="planned",
+                                    day=(day + dt.timedelta(days=i)).isoformat())
+        repo.write(relpath, data)
+        paths.append(relpath)
+    return paths
+
+
+def per_record(findings: list[dict]) -> list[dict]:
+    """Findings other than the cross-record time rules (synthetic timelines trip those)."""
+    from supervision.timerules import RULE_IDS
+
+    return [f for f in findings if f["rule"] not in RULE_IDS]
+
+
 def make_repo(root: Path, profile: str) -> RecordsRepoFixture:
     result = run_cli("init", str(root), "--profile", profile, "--org", "Test Trust",
                      "--no-hooks", cwd=root.parent)

@@ -23,6 +23,10 @@ def test_small_corpus_checks_clean(tmp_path: Path) -> None:
     assert any("room 14" in f.read_text() for f in files)
     env = git_env()
     env.pop("SUPERVISION_DENY_LIST", None)
-    result = run_cli("check", "--no-cache", cwd=corpus.root, env=env)
-    assert result.code == 0, result.out[-3000:]
-    assert "All 120 records checked: no problems found." in result.out
+    result = run_cli("check", "--no-cache", "--format", "json", cwd=corpus.root, env=env)
+    # The corpus is for timing the per-record checks: its dates are not a realistic
+    # timeline (benchmarks/timeline_corpus.py makes one), so only time rules may fire.
+    from supervision.timerules import RULE_IDS
+
+    per_record = [f for f in result.json() if f["rule"] not in RULE_IDS]
+    assert per_record == [], per_record[:5]

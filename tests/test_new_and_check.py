@@ -15,9 +15,13 @@ KINDS = {
 }
 
 
+# Case notes are for a session at least a week ahead (CASE-NOTES-DEADLINE, today 2026-11-22).
+DAYS = {"case-notes": "2026-12-07"}
+
+
 def _new_args(kind: str) -> list[str]:
     args = ["new", kind, "--supervisee", "dsl-sample", "--supervisor", "deputy-sample",
-            "--date", "2026-11-16"]
+            "--date", DAYS.get(kind, "2026-11-16")]
     if kind == "case-notes":
         args += ["--case", "C-7K3QXM"]
     if kind == "qa-review":
@@ -42,7 +46,7 @@ def test_every_form_scaffolds_fails_unfilled_and_passes_filled(any_repo: Records
         assert result.code == 1, f"{kind}: an unfilled scaffold passed"
         assert set(result.rules()) <= {"SCHEMA-REQUIRED", "CASES-TOO-FEW"}, result.rules()
         # Filled correctly: clean.
-        expected_path, data = any_repo.filled(kind)
+        expected_path, data = any_repo.filled(kind, day=DAYS.get(kind, "2026-11-16"))
         assert expected_path == relpath
         any_repo.write(relpath, data)
         clean = any_repo.check(relpath)

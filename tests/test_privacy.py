@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from conftest import RecordsRepoFixture, git_env
+from conftest import RecordsRepoFixture, add_planned_sessions, git_env, per_record
 
 DENY_CSV = ("Legal Forename,Legal Surname,Year Group,Gender\n"
             "Zoë,Testfamily,Year 6,Female\n"
@@ -115,11 +115,14 @@ def test_changed_deny_list_rescans_cached_records(agenda_repo: RecordsRepoFixtur
     deny = tmp_path / "deny.txt"
     deny.write_text("Olamide\n")
     relpath = _session(agenda_repo, "Spoke with Tyrone about lunchtimes.")
-    assert agenda_repo.cli("check", env=_env(deny)).code == 0  # now cached
+    add_planned_sessions(agenda_repo)  # enough records for `check` to use its cache
+    first = agenda_repo.cli("check", "--format", "json", env=_env(deny))
+    assert per_record(first.json()) == []  # now cached
+    assert (agenda_repo.root / ".git" / "supervision" / "check.json").is_file()
     deny.write_text("Olamide\nTyrone\n")
-    again = agenda_repo.cli("check", "--format", "json", env=_env(deny))
-    assert [f["rule"] for f in again.json()] == ["PRIVACY-DENY-LIST-NAME"]
-    assert again.json()[0]["path"] == relpath
+    again = per_record(agenda_repo.cli("check", "--format", "json", env=_env(deny)).json())
+    assert [f["rule"] for f in again] == ["PRIVACY-DENY-LIST-NAME"]
+    assert again[0]["path"] == relpath
 
 
 def test_staff_names_only_in_people_fields(agenda_repo: RecordsRepoFixture) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from conftest import git_env, make_repo, run_cli
+from conftest import git_env, make_repo, per_record, run_cli
 
 CORPUS = Path(__file__).parent / "privacy_corpus.yaml"
 MAX_FALSE_ALARM_RATE = 0.02
@@ -58,7 +58,7 @@ def test_recall_and_false_alarms_on_the_labelled_corpus(tmp_path: Path) -> None:
     paths = [_write(repo, i, entry["text"]) for i, entry in enumerate(snippets)]
 
     result = run_cli("check", "--format", "json", "--no-cache", cwd=repo.root, env=env)
-    findings = result.json()
+    findings = per_record(result.json())
     by_path: dict[str, list[dict]] = defaultdict(list)
     for f in findings:
         by_path[f["path"]].append(f)

@@ -115,7 +115,7 @@ def test_cancelled_session_needs_details(agenda_repo: RecordsRepoFixture) -> Non
     data["status"] = "cancelled"
     _only(_findings(agenda_repo, relpath, data), "SESSION-CANCELLED-NO-DETAILS")
     data["cancellation"] = {"by": "deputy-sample", "reason": "Illness",
-                            "rebooked_to": "2026-11-19"}
+                            "rebooked_to": "2026-11-23"}
     assert _findings(agenda_repo, relpath, data) == []
 
 
@@ -126,6 +126,7 @@ def test_whole_repo_json_lists_every_problem(agenda_repo: RecordsRepoFixture) ->
     data["wellbeing"]["actions"] = [{"action": "Call back", "due": "2026-13-01"}]
     del data["training"]
     agenda_repo.write(relpath, data)
+    agenda_repo.write(*agenda_repo.filled("contract"))  # no CONTRACT-MISSING for the session
     result = agenda_repo.check()
     assert result.code == 1
     rules = sorted(f["rule"] for f in result.json())

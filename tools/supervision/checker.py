@@ -7,18 +7,22 @@ Data flow for one record::
 
 Results are cached per file (see :mod:`supervision.cache`); when many files
 need checking they are shared between worker processes. Cross-record rules
-(calendar, deadlines) run afterwards on the facts of all records.
+(calendar, deadlines) run afterwards on the facts of all records, each given a
+:class:`CrossContext` (the repository, every record's facts, the paths asked
+for, "today", and lazily the school calendar and the sign-off source).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from supervision.cache import Cache, salt, stamp
 from supervision.config import CONFIG_FILE, PEOPLE_FILE
@@ -31,12 +35,49 @@ from supervision.rules import problem
 from supervision.validate import Context, validate
 from supervision.yamlparse import Document, parse_file
 
+if TYPE_CHECKING:
+    from supervision.schoolyear import SchoolCalendar
+    from supervision.signoffs import SignoffSource
+
 PARALLEL_THRESHOLD = 400
 CACHE_MIN_FILES = 50  # below this, checking is quicker than loading the cache
 CHUNK = 250
 
-#: A cross-record rule: (repo, facts by record path, only these paths or None) -> findings.
-CrossRule = Callable[[RecordsRepo, dict[str, dict[str, Any]], "set[str] | None"], list[Problem]]
+
+class CrossContext:
+    """What a cross-record rule sees: all facts, the date, calendar and sign-offs.
+
+    ``wanted`` is the set of paths the user asked about (None: the whole
+    repository); the checker drops findings located elsewhere, so a rule may
+    ignore it or use it to skip work.
+    """
+
+    def __init__(self, repo: RecordsRepo, facts: dict[str, dict[str, Any]],
+                 wanted: set[str] | None, today: dt.date, use_cache: bool = True,
+                 calendar: SchoolCalendar | None = None) -> None:
+        self.repo = repo
+        self.facts = facts
+        self.wanted = wanted
+        self.today = today
+        self.use_cache = use_cache
+        if calendar is not None:
+            self.__dict__["calendar"] = calendar
+
+    @cached_property
+    def calendar(self) -> SchoolCalendar:
+        from supervision.schoolyear import calendar_for
+
+        return calendar_for(self.repo)
+
+    @cached_property
+    def signoffs(self) -> SignoffSource:
+        from supervision.signoffs import signoff_source
+
+        return signoff_source(self.repo, self.facts, self.use_cache)
+
+
+#: A cross-record rule: the context above -> findings.
+CrossRule = Callable[[CrossContext], list[Problem]]
 
 
 @dataclass
@@ -107,7 +148,7 @@ def _check_document(repo: RecordsRepo, relpath: str, doc: Document) -> tuple[
     typed, problems = validate(doc, form.fields, ctx, completed)
     found += problems
     found += check_record_rules(doc, form, profile, relpath, typed)
-    return form, extract(form, typed), found
+    return form, extract(form, typed, doc.where), found
 
 
 # -- worker processes ---------------------------------------------------------------
@@ -149,10 +190,12 @@ def _check_many(repo: RecordsRepo, paths: list[str], privacy: bool = True) -> It
 
 class Checker:
     def __init__(self, repo: RecordsRepo, use_cache: bool = True,
-                 cross_rules: tuple[CrossRule, ...] = (), privacy: bool = True) -> None:
+                 cross_rules: tuple[CrossRule, ...] = (), today: dt.date | None = None,
+                 privacy: bool = True) -> None:
         self.repo = repo
         self.use_cache = use_cache
         self.cross_rules = cross_rules
+        self.today = today or dt.date.today()
         self._files: list[str] | None = None
         #: False only in benchmarks measuring what the privacy guard costs.
         self.privacy = privacy
@@ -220,10 +263,12 @@ class Checker:
         """Check the whole repository (``paths`` None) or only the given files."""
         repo = self.repo
         config_problems = list(repo.problems)
+        school_calendar = None
         if paths is None or any(p.startswith(self._calendar_folder()) for p in paths):
             from supervision.schoolyear import calendar_for
 
-            config_problems += calendar_for(repo).problems
+            school_calendar = calendar_for(repo)
+            config_problems += school_calendar.problems
         if repo.config is None or not repo.profiles:
             shown = config_problems if paths is None else [
                 p for p in config_problems if p.path in paths or p.path == CONFIG_FILE]
@@ -245,9 +290,11 @@ class Checker:
             result.problems = [p for p in config_problems if p.path in wanted] + [
                 p for p in result.problems if p.path in wanted]
             result.checked = len(paths)
-        for rule in self.cross_rules:
-            result.problems += [p for p in rule(repo, result.facts, wanted)
-                                if wanted is None or p.path in wanted]
+        if self.cross_rules:
+            ctx = CrossContext(repo, result.facts, wanted, self.today, self.use_cache,
+                               school_calendar)
+            for rule in self.cross_rules:
+                result.problems += [p for p in rule(ctx) if wanted is None or p.path in wanted]
         if self.privacy:  # e.g. an unreadable deny list: shown whatever paths were given
             result.problems += repo.privacy_guard().problems
         result.problems.sort(key=Problem.sort_key)

@@ -5,19 +5,31 @@ these facts, and the check cache stores them, so no command after ``check``
 needs to re-read thousands of YAML files. Free text never enters the facts:
 actions are kept as a short digest of their wording (enough to match an action
 with its review next time), case references only as references.
+
+``at`` holds the line and column of the keys the cross-record rules point at
+(``date``, ``status``, ``review_date``, ``cancellation.rebooked_to``, the first
+action-review field as ``review``, the disagreement field) and, under
+``action_at``, of each action in the same order as ``actions``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from supervision.forms import Form
 from supervision.record_rules import walk
 
-FACTS_VERSION = 1
+FACTS_VERSION = 2
 ANSWER_DATES = frozenset({"next_session", "next_meeting.date", "dsl_training_renewal"})
+
+#: Keys whose position the cross-record rules report (see :mod:`supervision.timerules`).
+POSITION_KEYS = ("date", "status", "supervisee", "supervisor", "review_date",
+                 "duration_minutes", "cancellation")
+
+Where = Callable[[tuple[Any, ...]], tuple[int, int]]
 
 
 def action_digest(text: str) -> str:
@@ -30,7 +42,24 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def extract(form: Form, typed: dict[str, Any]) -> dict[str, Any]:
+def extract(form: Form, typed: dict[str, Any], where: Where | None = None) -> dict[str, Any]:
+    """The record's facts; ``where`` (``Document.where``) adds key positions."""
+    at: dict[str, list[int]] = {}
+    action_at: list[list[int]] = []
+
+    def mark(name: str, keypath: tuple[Any, ...]) -> None:
+        if where is not None and name not in at:
+            at[name] = list(where(keypath))
+
+    for key in POSITION_KEYS:
+        if key in typed:
+            mark(key, (key,))
+    if isinstance(typed.get("cancellation"), dict) and "rebooked_to" in typed["cancellation"]:
+        mark("cancellation.rebooked_to", ("cancellation", "rebooked_to"))
+    for keypath, f in form.walk():  # the review field, or where it would go when empty
+        if f.type == "review" and not any(isinstance(p, int) for p in keypath):
+            mark("review", keypath)
+            break
     facts: dict[str, Any] = {
         "kind": form.kind,
         "form": form.key,
@@ -68,10 +97,12 @@ def extract(form: Form, typed: dict[str, Any]) -> dict[str, Any]:
                 cases[ref] = value
         elif f.type == "actions":
             dotted = _dotted(keypath)
-            for item in value:
+            for index, item in enumerate(value):
                 if item.get("action"):
                     actions.append([action_digest(item["action"]), item.get("owner"),
                                     _iso(item.get("due")), item.get("status", "open"), dotted])
+                    if where is not None:
+                        action_at.append(list(where(keypath + (index,))))
         elif f.type == "review":
             for item in value:
                 if item.get("action"):
@@ -84,6 +115,7 @@ def extract(form: Form, typed: dict[str, Any]) -> dict[str, Any]:
             answers[_dotted(keypath)] = _iso(value)
         elif f.name == "disagreement" and f.type == "text":
             facts["disagreement"] = True
+            mark("disagreement", keypath)
     if "case_ref" in typed and "case_status" in typed:
         cases[typed["case_ref"]] = typed["case_status"]
     if cases:
@@ -94,6 +126,10 @@ def extract(form: Form, typed: dict[str, Any]) -> dict[str, Any]:
         facts["reviewed"] = reviewed
     if answers:
         facts["answers"] = answers
+    if at:
+        facts["at"] = at
+    if action_at:
+        facts["action_at"] = action_at
     return facts
 
 

@@ -173,6 +173,8 @@ class PolicyRules:
     contract_review_months: int = 12
     policy_review_months: int = 12
     escalation: tuple[str, ...] = ()
+    # How far ahead `supervision status` looks for "due soon" (its --due-within default).
+    due_soon_days: int = 14
 
     @classmethod
     def names(cls) -> list[str]:

@@ -170,6 +170,64 @@ _RULES = [
     Rule("PRIVACY-WAIVER-UNUSED", WARNING, "A privacy waiver has nothing to waive",
          "A waiver only covers a finding of the rule it names on its own line. Remove it, "
          "or move it to the line it is meant for."),
+    # Time rules across records (supervision.timerules): half terms, deadlines, renewals.
+    # Errors are what is overdue now; warnings are what was done late, or is due soon.
+    Rule("CALENDAR-YEAR-MISSING", ERROR, "No usable calendar file covers a date",
+         "Add calendar/<year>.yml with your term dates (copy an existing year and change "
+         "the dates), then run `supervision check` again."),
+    Rule("SESSION-DATE", WARNING, "A session is dated on a day the school is closed",
+         "Check the date. If the session really took place that day, leave it; if it is "
+         "only booked, move it to a school day (`supervision calendar show YEAR` lists term "
+         "dates, closures and bank holidays)."),
+    Rule("REBOOK-DATE", ERROR, "A cancelled session's new date is impossible or too late",
+         "The new date must come after the cancelled session and, where the policy sets a "
+         "limit, within that many working days. Correct 'cancellation.rebooked_to'."),
+    Rule("REBOOKED-SESSION", ERROR, "A cancelled session has no record of the rebooked session",
+         "Record the rebooked session (`supervision new session --date YYYY-MM-DD`), or if "
+         "it was cancelled again, record that with `supervision cancel`."),
+    Rule("HALF-TERM-SESSION", ERROR, "A supervisee had no supervision session in a half term",
+         "Book a session now (`supervision schedule` proposes dates). If one took place, "
+         "record it with status: held."),
+    Rule("HALF-TERM-GROUP", ERROR, "A supervisee took part in no group session in a half term",
+         "Book the half-termly group session and list the supervisee among its members."),
+    Rule("TERM-MINUTES", ERROR, "Less supervision time in a term than the policy asks for",
+         "Plan enough sessions next term to make up the time, and note why this term fell "
+         "short in the next session's record."),
+    Rule("GROUP-SHARE", ERROR, "Too much of a term's supervision time was in groups",
+         "Balance next term with more one-to-one time."),
+    Rule("RECORD-DEADLINE", ERROR, "The supervisor's record of a session is late",
+         "Complete the record (status: held) and commit it; the supervisee then reads and "
+         "signs it."),
+    Rule("CASE-NOTES-DEADLINE", ERROR, "Case notes were not sent far enough ahead of the session",
+         "Send (commit) case notes as soon as you know which pupils you will bring."),
+    Rule("SUPERVISEE-RESPONSE", ERROR, "The supervisee has not signed a record or recorded a "
+         "disagreement before the next session",
+         "Read the record and sign it with `supervision sign`, or record what you disagree "
+         "with (`supervision sign --disagree`)."),
+    Rule("ACTIONS-NOT-REVIEWED", ERROR, "Actions from the previous session are not reviewed",
+         "List each action from last time in this record's review of previous actions with "
+         "its outcome: done, carried-forward or dropped. `supervision new session` copies "
+         "them in for you."),
+    Rule("ACTION-DUE", ERROR, "An action is past its due date and still open",
+         "Do the action, or review it at the next session as done, carried forward (with a "
+         "new date) or dropped."),
+    Rule("CONTRACT-MISSING", ERROR, "A supervisee has sessions but no supervision contract",
+         "Agree a contract: `supervision new contract --supervisee ID --supervisor ID`."),
+    Rule("CONTRACT-UNSIGNED", ERROR, "A contract is not signed by both people",
+         "Both of you sign the contract (`supervision sign`)."),
+    Rule("CONTRACT-REVIEW-DUE", ERROR, "A contract's review date has passed or is near",
+         "Review the contract together and agree a new one with `supervision new contract`."),
+    Rule("DSL-TRAINING-DUE", ERROR, "A DSL's safeguarding training needs renewing",
+         "Book DSL training, then update 'dsl_training' for the person in people.yml."),
+    Rule("SUPERVISOR-TRAINING", ERROR, "A supervisor has no supervision training recorded",
+         "Record the date of their supervision training as 'supervision_training' in "
+         "people.yml, or arrange the training."),
+    Rule("SUPERVISOR-SUPERVISED", ERROR, "A supervisor had no supervision themselves in a "
+         "half term",
+         "Book supervision for the supervisor (a contract and a session in which they are "
+         "the supervisee, or membership of a group session)."),
+    Rule("POLICY-REVIEW-DUE", ERROR, "The supervision policy's review date has passed or is near",
+         "Review the policy, then set the next date in supervision.yml (policy: review_date)."),
 ]
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}

@@ -8,7 +8,9 @@ finding points at the field to fill in.
 from __future__ import annotations
 
 import json
+import os
 import textwrap
+from pathlib import Path
 from typing import Any
 
 from supervision.forms import Field, Form, Profile
@@ -25,10 +27,16 @@ def _scalar(value: Any) -> str:
     if isinstance(value, int | float):
         return str(value)
     text = str(value)
-    if text and set(text) <= _BARE_SAFE and text[0].isalnum() and ": " not in text and (
+    # ':' is quoted too: YAML 1.1 readers take a bare 14:30 for the number 870.
+    if text and set(text) <= _BARE_SAFE and text[0].isalnum() and ":" not in text and (
             text.lower() not in ("yes", "no", "true", "false", "on", "off", "null")):
         return text
     return json.dumps(text, ensure_ascii=False)
+
+
+def yaml_scalar(value: Any) -> str:
+    """``value`` written as a one-line YAML scalar, quoted only when it must be."""
+    return _scalar(value)
 
 
 class _Writer:
@@ -141,3 +149,45 @@ def render(form: Form, profile: Profile, values: dict[str, Any], schema_ref: str
         fields = tuple(f for f in fields if f.name != "cancellation" or f.type != "group")
     writer.fields(fields, values, 0)
     return "\n".join(writer.lines) + "\n"
+
+
+class RecordExists(Exception):
+    """``write_new`` found a file at the record's path and wrote nothing."""
+
+    def __init__(self, relpath: str) -> None:
+        super().__init__(relpath)
+        self.relpath = relpath
+
+
+def planned_path(form: Form, values: dict[str, Any]) -> str:
+    """The standard path of a record with these header values."""
+    from supervision.record_rules import expected_path
+
+    relpath = expected_path(form, values)
+    if relpath is None:
+        raise ValueError("the header values do not give a path")
+    return relpath
+
+
+def write_new(repo: Any, form: Form, profile: Profile, values: dict[str, Any]) -> Path:
+    """Write a blank record at its standard path; never overwrites (RecordExists).
+
+    Shared by ``supervision new``, ``schedule`` and ``cancel``. Refreshes the
+    editor schemas the record's first line points at.
+    """
+    from supervision.schema import schema_name, write_profile_schemas
+
+    path = repo.root / planned_path(form, values)
+    if path.exists():
+        raise RecordExists(repo.relative(path))
+    case_ref = repo.config.case_ref_pattern if repo.config else ""
+    write_profile_schemas(profile, repo.root / "schemas", case_ref)
+    schema_file = repo.root / "schemas" / profile.id / schema_name(form)
+    schema_ref = os.path.relpath(schema_file, path.parent)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(path, "x", encoding="utf-8") as handle:  # "x": never overwrite
+            handle.write(render(form, profile, values, schema_ref))
+    except FileExistsError:
+        raise RecordExists(repo.relative(path)) from None
+    return path

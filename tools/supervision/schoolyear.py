@@ -87,6 +87,19 @@ def academic_year(day: dt.date) -> str:
     return f"{start}-{(start + 1) % 100:02d}"
 
 
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months later (31 Jan + 1 -> 28/29 Feb)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    for last in (31, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)  # pragma: no cover - every month has 28 days
+
+
 class SchoolCalendar:
     """Loaded calendar files plus bank holidays, with working-day arithmetic."""
 
@@ -98,6 +111,8 @@ class SchoolCalendar:
         self.nation = nation
         self._half_terms = sorted((h for y in years.values() for h in y.half_terms),
                                   key=lambda h: h.start)
+        self._working: dict[dt.date, bool] = {}
+        self._counts_for: dict[dt.date, HalfTerm | None] = {}
 
     # -- lookups -------------------------------------------------------------------
     def year(self, name: str) -> SchoolYear | None:
@@ -126,6 +141,64 @@ class SchoolCalendar:
                 return half
         return None
 
+    def half_term_counting(self, day: dt.date) -> HalfTerm | None:
+        """The half term a session on ``day`` counts for.
+
+        The half term containing the day or, in a holiday, the half term just
+        before it (a catch-up held in the holiday counts for the half term that
+        ended). None before the first half term of the calendar, or when the
+        day's academic year has no calendar.
+        """
+        if day in self._counts_for:
+            return self._counts_for[day]
+        found: HalfTerm | None = None
+        if self.year_of(day) is not None or self.half_term_of(day) is not None:
+            for half in self._half_terms:
+                if half.start > day:
+                    break
+                found = half
+        self._counts_for[day] = found
+        return found
+
+    def half_term_after(self, half: HalfTerm) -> HalfTerm | None:
+        for candidate in self._half_terms:
+            if candidate.start > half.end:
+                return candidate
+        return None
+
+    def term_half_terms(self, half: HalfTerm) -> list[HalfTerm]:
+        """Both half terms of the term ``half`` belongs to."""
+        return [h for h in self._half_terms if h.term_key == half.term_key]
+
+    def soon_until(self, day: dt.date) -> dt.date | None:
+        """End of the half term after the one ``day`` is in (or, in a holiday, follows).
+
+        "Due within a half term" warnings use it: whatever falls due before then
+        needs arranging now. None when the calendar does not reach that far.
+        """
+        current = self.next_half_term(day)
+        if current is None:
+            return None
+        following = self.half_term_after(current)
+        return (following or current).end
+
+    def why_closed(self, day: dt.date) -> str | None:
+        """Why ``day`` is not a school day, in words; None on a school day."""
+        bank = self.bank_holiday(day)
+        if bank:
+            return f"{bank}, a bank holiday"
+        if day.weekday() >= 5:
+            return f"a {day.strftime('%A')}"
+        if self.closure(day) is not None:
+            return "a closure day in the school calendar"
+        if self.year_of(day) is not None and self.half_term_of(day) is None:
+            before = [h for h in self._half_terms if h.end < day]
+            after = self.next_half_term(day)
+            if before and after and before[-1].year == after.year:
+                return f"in the school holiday between {before[-1].name} and {after.name}"
+            return "in the school holidays"
+        return None
+
     def closure(self, day: dt.date) -> str | None:
         year = self.year_of(day)
         return year.closures.get(day) if year else None
@@ -150,9 +223,14 @@ class SchoolCalendar:
                 and self.bank_holiday(day) is None and self.closure(day) is None)
 
     def is_working_day(self, day: dt.date) -> bool:
-        if self.working_days == "school-days":
-            return self.is_school_day(day)
-        return day.weekday() < 5 and self.bank_holiday(day) is None
+        known = self._working.get(day)
+        if known is None:
+            if self.working_days == "school-days":
+                known = self.is_school_day(day)
+            else:
+                known = day.weekday() < 5 and self.bank_holiday(day) is None
+            self._working[day] = known
+        return known
 
     def add_working_days(self, day: dt.date, count: int) -> dt.date:
         """The date ``count`` working days after ``day`` (``day`` itself not counted)."""

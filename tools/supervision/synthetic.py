@@ -120,6 +120,12 @@ def fill(form: Form, profile: Profile, header: dict[str, Any], people: list[str]
         elif f.name not in ("start_time", "school") and not (
                 f.name == "cancellation" and f.type == "group"):
             data[f.name] = filler.value(f)
+    if form.kind == "contract" and "review_date" not in header:
+        from supervision.schoolyear import add_months
+
+        # A realistic review date: as far ahead as the policy allows, less a day.
+        review = add_months(day, profile.rules.contract_review_months) - dt.timedelta(days=1)
+        data["review_date"] = review.isoformat()
     if data.get("status") == "held" and form.field("duration_minutes") is not None:
         rules = profile.rules
         data["duration_minutes"] = rules.session_minutes_min or rules.session_minutes_max or 60

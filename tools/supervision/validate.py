@@ -154,7 +154,9 @@ class Validator:
             here = keypath + (index,)
             if f.of is not None:
                 if is_empty(item):
-                    self.report("SCHEMA-REQUIRED", here, f"'{display(here)}' is empty")
+                    # A planned record keeps the scaffold's blank items until it is held.
+                    if self.completed or f.required == "always":
+                        self.report("SCHEMA-REQUIRED", here, f"'{display(here)}' is empty")
                     continue
                 checked = self.scalar(item, f.of, f, here)
             else:

@@ -29,6 +29,10 @@ COMMANDS: dict[str, str] = {
     "profile": "supervision.cli.profile",
     "case": "supervision.cli.case",
     "site": "supervision.cli.site",
+    "calendar": "supervision.cli.calendar",
+    "status": "supervision.cli.status",
+    "schedule": "supervision.cli.schedule",
+    "cancel": "supervision.cli.cancel",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -112,6 +116,25 @@ def open_repo(args: argparse.Namespace):  # -> RecordsRepo (import kept lazy)
         raise UsageError(str(exc), "Run the command inside a records repository, pass "
                          "--repo DIR, or create one with `supervision init DIR`.") from None
     return RecordsRepo.load(root)
+
+
+def require_settings(repo, doing: str) -> None:  # repo: RecordsRepo
+    """Refuse (exit 1) when supervision.yml or a profile is broken."""
+    if repo.config is None or not repo.profiles:
+        raise Refused(f"the repository's settings have problems, so nothing can be {doing}",
+                      "Run `supervision check supervision.yml people.yml` and fix what it says.")
+
+
+def known_id(value: str, choices: Sequence[str], what: str, where: str) -> None:
+    """Usage error (exit 2) naming the closest ids when ``value`` is not one of ``choices``."""
+    if value in choices:
+        return
+    import difflib
+
+    close = difflib.get_close_matches(value, list(choices), n=3)
+    raise UsageError(f"'{value}' is not a {what} in {where}",
+                     f"Did you mean: {', '.join(close)}?" if close else
+                     f"Check the id in {where}.")
 
 
 def _fail(prefix: str, message: str, hint: str = "") -> None:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from supervision.cli import EXIT_FINDINGS, EXIT_OK, UsageError, open_repo
+from supervision.cli import EXIT_FINDINGS, EXIT_OK, UsageError, open_repo, today
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -54,12 +54,14 @@ def run(args: argparse.Namespace) -> int:
     from supervision import reporters
     from supervision.checker import Checker
     from supervision.problems import has_errors
+    from supervision.timerules import time_rules
 
     repo = open_repo(args)
     paths = _relative_paths(repo, args.paths) if args.paths else None
     if args.waivers:
         return _list_waivers(repo, paths, args.format)
-    result = Checker(repo, use_cache=not args.no_cache).run(paths)
+    result = Checker(repo, use_cache=not args.no_cache, cross_rules=(time_rules,),
+                     today=today(args)).run(paths)
     if args.format == "json":
         reporters.json_array(result.problems, sys.stdout)
     else:

@@ -111,9 +111,7 @@ def _set_review(form: Any, values: dict[str, Any], items: list[dict]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from supervision.record_rules import expected_path
-    from supervision.scaffold import render
-    from supervision.schema import schema_name, write_profile_schemas
+    from supervision.scaffold import RecordExists, write_new
 
     repo = open_repo(args)
     if repo.config is None or not repo.profiles:
@@ -168,18 +166,11 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("a QA review needs --reviewer ID")
         _person(repo, args.reviewer, "reviewer")
         values["reviewer"] = args.reviewer
-    relpath = expected_path(form, values)
-    assert relpath is not None
-    path = repo.root / relpath
-    if path.exists():
-        raise Refused(f"{relpath} already exists; nothing was written",
-                      "Open that file to carry on, or pass another --date.")
-    write_profile_schemas(profile, repo.root / "schemas", repo.config.case_ref_pattern)
-    schema_file = repo.root / "schemas" / profile.id / schema_name(form)
-    schema_ref = os.path.relpath(schema_file, path.parent)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "x", encoding="utf-8") as handle:  # "x": never overwrite
-        handle.write(render(form, profile, values, schema_ref))
+    try:
+        path = write_new(repo, form, profile, values)
+    except RecordExists as exc:
+        raise Refused(f"{exc.relpath} already exists; nothing was written",
+                      "Open that file to carry on, or pass another --date.") from None
     shown = os.path.relpath(path) if Path.cwd() in path.parents else str(path)
     print(shown)
     if args.edit:
