@@ -99,3 +99,27 @@ def test_badly_named_calendar_file(agenda_repo: RecordsRepoFixture) -> None:
     result = agenda_repo.check(relpath)
     assert result.code == 1
     assert "CALENDAR-INVALID" in result.rules()
+
+
+def test_bank_holidays_are_remembered_between_runs(agenda_repo: RecordsRepoFixture) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from supervision.schoolyear import bank_holidays
+
+    folder = agenda_repo.root / ".git" / "supervision"
+    fresh = bank_holidays("ENG", 2026, 2027, folder)
+    stored = json.loads((folder / "bank-holidays.json").read_text())
+    assert stored["dates"]["2027-03-29"] == fresh[D(2027, 3, 29)]
+    assert bank_holidays("ENG", 2026, 2027, folder) == fresh
+    assert D(2026, 11, 30) in bank_holidays("SCT", 2026, 2027, folder)  # another key: rebuilt
+    (folder / "bank-holidays.json").write_text("{broken")
+    assert bank_holidays("ENG", 2026, 2027, folder) == fresh
+    # A warm check reads the remembered dates and never imports the holidays package.
+    agenda_repo.check()
+    code = ("import sys\nfrom supervision.cli import main\nmain(['check'])\n"
+            "print('HOLIDAYS', 'holidays' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=agenda_repo.root,
+                          capture_output=True, text=True, timeout=60)
+    assert "HOLIDAYS False" in done.stdout, done.stdout + done.stderr

@@ -13,7 +13,10 @@ the August bank holiday in England). How working days are counted is a setting:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
+import os
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -104,11 +107,14 @@ class SchoolCalendar:
     """Loaded calendar files plus bank holidays, with working-day arithmetic."""
 
     def __init__(self, years: dict[str, SchoolYear], problems: list[Problem],
-                 working_days: str = "weekdays", nation: str = "ENG") -> None:
+                 working_days: str = "weekdays", nation: str = "ENG",
+                 cache_folder: Path | None = None) -> None:
         self.years = years
         self.problems = problems
         self.working_days = working_days
         self.nation = nation
+        #: Where bank holiday dates are remembered between runs (None: not at all).
+        self.cache_folder = cache_folder
         self._half_terms = sorted((h for y in years.values() for h in y.half_terms),
                                   key=lambda h: h.start)
         self._working: dict[dt.date, bool] = {}
@@ -204,15 +210,11 @@ class SchoolCalendar:
         return year.closures.get(day) if year else None
 
     @cached_property
-    def _bank(self) -> Any:
-        import holidays  # imported only when dates are reasoned about
-
+    def _bank(self) -> dict[dt.date, str]:
         years = sorted({y for h in self._half_terms for y in (h.start.year, h.end.year)})
         if not years:
             years = [dt.date.today().year]
-        span = range(years[0] - 1, years[-1] + 2)
-        return holidays.country_holidays("GB", subdiv=SUBDIVISIONS.get(self.nation, "ENG"),
-                                         years=span)
+        return bank_holidays(self.nation, years[0] - 1, years[-1] + 1, self.cache_folder)
 
     def bank_holiday(self, day: dt.date) -> str | None:
         name = self._bank.get(day)
@@ -343,7 +345,46 @@ def load_calendar(root: Path, folder: str = "calendar", working_days: str = "wee
 
 def calendar_for(repo: Any) -> SchoolCalendar:
     """The calendar of a :class:`~supervision.repo.RecordsRepo`, per its settings."""
+    from supervision.cache import cache_dir
+
     config = repo.config
     if config is None:
-        return load_calendar(repo.root)
-    return load_calendar(repo.root, config.calendar, config.working_days, config.bank_holidays)
+        found = load_calendar(repo.root)
+    else:
+        found = load_calendar(repo.root, config.calendar, config.working_days,
+                              config.bank_holidays)
+    found.cache_folder = cache_dir(repo.root)
+    return found
+
+
+def bank_holidays(nation: str, first_year: int, last_year: int,
+                  cache_folder: Path | None = None) -> dict[dt.date, str]:
+    """Bank holidays of one UK nation from the ``holidays`` package, remembered on disk.
+
+    Importing ``holidays`` and building the dates takes about 0.2 s, as long as the
+    rest of a warm ``supervision check``; the dates for a nation and span of years
+    only change with the package's version, which is part of the cache key.
+    """
+    from importlib.metadata import version
+
+    subdiv = SUBDIVISIONS.get(nation, "ENG")
+    key = f"GB-{subdiv}:{first_year}-{last_year}:holidays-{version('holidays')}"
+    path = cache_folder / "bank-holidays.json" if cache_folder is not None else None
+    if path is not None:
+        with contextlib.suppress(OSError, ValueError, TypeError, AttributeError):
+            stored = json.loads(path.read_text(encoding="utf-8"))
+            if stored.get("key") == key:
+                return {dt.date.fromisoformat(d): n for d, n in stored["dates"].items()}
+    import holidays
+
+    found = holidays.country_holidays("GB", subdiv=subdiv,
+                                      years=range(first_year, last_year + 1))
+    dates = {day: str(name) for day, name in found.items()}
+    if path is not None:
+        with contextlib.suppress(OSError):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".tmp{os.getpid()}")
+            tmp.write_text(json.dumps({"key": key, "dates": {
+                d.isoformat(): n for d, n in sorted(dates.items())}}), encoding="utf-8")
+            os.replace(tmp, path)
+    return dates
