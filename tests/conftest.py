@@ -149,3 +149,28 @@ def agenda_repo(tmp_path: Path) -> RecordsRepoFixture:
 @pytest.fixture
 def reflective_repo(tmp_path: Path) -> RecordsRepoFixture:
     return make_repo(tmp_path / "reflective-repo", "reflective")
+
+
+# -- Dual sign-off: throwaway keyrings and a signed repository (tests/signing.py) ----------
+@pytest.fixture(scope="session")
+def keyrings():
+    from signing import Keyrings
+
+    rings = Keyrings()
+    yield rings
+    rings.close()  # kills every gpg-agent these tests started
+
+
+@pytest.fixture(scope="session")
+def signed_template(keyrings, tmp_path_factory: pytest.TempPathFactory):
+    from signing import build_template
+
+    return build_template(tmp_path_factory.mktemp("signed") / "template", keyrings)
+
+
+@pytest.fixture
+def signed(signed_template, tmp_path: Path):
+    """A fresh copy of a records repository with admin, supervisor and supervisee keys."""
+    from signing import copy_repo
+
+    return copy_repo(signed_template, tmp_path / "repo")

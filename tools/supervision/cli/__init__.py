@@ -26,6 +26,10 @@ COMMANDS: dict[str, str] = {
     "new": "supervision.cli.new",
     "check": "supervision.cli.check",
     "schema": "supervision.cli.schema",
+    "keys": "supervision.cli.keys",
+    "sign": "supervision.cli.sign",
+    "verify": "supervision.cli.verify",
+    "history": "supervision.cli.history",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
