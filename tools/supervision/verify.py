@@ -253,6 +253,11 @@ def iso(stamp: int) -> str:
     return dt.datetime.fromtimestamp(stamp, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _how(sig: str, state: TrustState, fpr: str | None) -> str:
+    """The signature a commit has, for a message: 'signed by deputy-sample (key …)'."""
+    return f"signed by {state.label(fpr)}" if sig == GOOD else describe_signature(sig)
+
+
 def _where(entry_changes: Iterable[list[Any]], claim: Claim | None, paths: list[str]) -> str:
     if claim is not None:
         return claim.path
@@ -517,11 +522,9 @@ class _Pass:
             accepted = before_ids if admin else NOBODY
             if not admin:
                 report("SIGNOFF-NO-TRUST-ROOT",
-                       f"the first commit ({short_id}) is {describe_signature(sig)}"
-                       + (f" by {state.label(fpr)}" if fpr else "")
-                       + ", not signed by a records admin key that its own supervision.yml "
-                       "lists, so no key in this repository can be trusted", signer,
-                       path=CONFIG_FILE)
+                       f"the first commit ({short_id}) is not signed by a records admin key "
+                       f"that its own supervision.yml lists ({_how(sig, state, fpr)}), so no "
+                       "key in this repository can be trusted", signer, path=CONFIG_FILE)
         elif new_ids is not None and new_ids != before_ids:
             others = {a.states[a.entries[p].trust] for p in parents[1:] if p in a.entries}
             if admin or new_ids in others:
@@ -538,13 +541,12 @@ class _Pass:
                     parts.append("keys/")
                 if new_ids.admins != before_ids.admins:
                     parts.append("the admins in supervision.yml")
-                by = (f"signed by {state.label(fpr)}, not a records admin" if sig == GOOD
-                      else describe_signature(sig))
                 for_whom = f" (keys of {', '.join(moved)})" if moved else ""
                 changed_path = PEOPLE_FILE if PEOPLE_FILE in {p for p, _b in changes} else next(
                     (p for p, _b in changes if is_trust_path(p)), PEOPLE_FILE)
                 report("TRUST-CHANGE-NOT-ADMIN",
-                       f"commit {short_id} changed {' and '.join(parts)}{for_whom} but is {by}; "
+                       f"commit {short_id} changed {' and '.join(parts)}{for_whom} without a "
+                       f"records admin's signature ({_how(sig, state, fpr)}); "
                        "the change does not count", signer or (moved[0] if moved else None),
                        path=changed_path)
         else:
