@@ -220,3 +220,26 @@ def marked_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
     result = run_cli("site", "build", "--site-dir", str(site), cwd=root, env=env)
     assert result.code == 0, result.out + result.err
     return BuiltSite(root, site, today, markers)
+# -- Dual sign-off: throwaway keyrings and a signed repository (tests/signing.py) ----------
+@pytest.fixture(scope="session")
+def keyrings():
+    from signing import Keyrings
+
+    rings = Keyrings()
+    yield rings
+    rings.close()  # kills every gpg-agent these tests started
+
+
+@pytest.fixture(scope="session")
+def signed_template(keyrings, tmp_path_factory: pytest.TempPathFactory):
+    from signing import build_template
+
+    return build_template(tmp_path_factory.mktemp("signed") / "template", keyrings)
+
+
+@pytest.fixture
+def signed(signed_template, tmp_path: Path):
+    """A fresh copy of a records repository with admin, supervisor and supervisee keys."""
+    from signing import copy_repo
+
+    return copy_repo(signed_template, tmp_path / "repo")

@@ -228,6 +228,62 @@ _RULES = [
          "the supervisee, or membership of a group session)."),
     Rule("POLICY-REVIEW-DUE", ERROR, "The supervision policy's review date has passed or is near",
          "Review the policy, then set the next date in supervision.yml (policy: review_date)."),
+    # Dual sign-off and its audit trail (`supervision verify`, issue 3)
+    Rule("SIGNOFF-SHALLOW-CLONE", ERROR, "This clone does not hold the whole history",
+         "Run `git fetch --unshallow` (or clone without --depth) and verify again: sign-offs "
+         "can only be checked against the history from its first commit."),
+    Rule("SIGNOFF-NO-TRUST-ROOT", ERROR,
+         "The first commit is not signed by a records admin key it names",
+         "A records repository's first commit must hold supervision.yml (with `admins:`), "
+         "people.yml and keys/, and be signed with one of those admin keys. See \"Setting up "
+         "signing keys\" in the README; the records admin may need to start the history again."),
+    Rule("SIGNOFF-MANY-ROOTS", ERROR, "The history has more than one first commit",
+         "Another repository's history was merged in. Its sign-offs were never checked "
+         "against this school's keys: ask the records admin to undo the merge."),
+    Rule("TRUST-CHANGE-NOT-ADMIN", ERROR,
+         "people.yml, keys/ or the admins list changed in a commit not signed by a records admin",
+         "Only a records admin may add or change people, keys and admins, in a commit signed "
+         "with their registered key. Ask them to make the change (for a key: "
+         "`supervision keys import FILE --person ID`); until then it does not count."),
+    Rule("SIGNATURE-BAD", ERROR, "A commit's signature does not match the commit",
+         "The commit was altered after it was signed, or a signature was copied from another "
+         "commit. Tell the records admin: treat it as possible tampering."),
+    Rule("SIGNATURE-UNREADABLE", ERROR, "A commit's signature block cannot be read",
+         "The signature was damaged or is not an OpenPGP signature. Tell the records admin: "
+         "treat it as possible tampering; the person should sign again."),
+    Rule("SIGNATURE-BACKDATED", ERROR, "A signature is dated before its commit existed",
+         "Signatures are made when the commit is made. Check the signer's computer clock, and "
+         "ask them to sign again (`supervision sign PATH`)."),
+    Rule("KEY-UNKNOWN", ERROR, "A sign-off is made with a key the repository does not register",
+         "Sign with your registered key (`supervision keys list` shows it), or ask a records "
+         "admin to register yours with `supervision keys import FILE --person ID`."),
+    Rule("KEY-EXPIRED", ERROR, "A commit is signed with a key that had expired",
+         "Extend the key (gpg --quick-set-expire FINGERPRINT 2y), ask a records admin to "
+         "register the renewed key with `supervision keys import`, then sign again."),
+    Rule("KEY-REVOKED", ERROR, "A commit is signed with a revoked key",
+         "A revoked key's signatures no longer count. Create a new key "
+         "(`supervision keys create`), have a records admin register it, and sign again."),
+    Rule("SIGNOFF-UNSIGNED", ERROR, "A sign-off commit has no signature",
+         "Sign with `supervision sign PATH`, which makes a GPG-signed commit."),
+    Rule("SIGNOFF-WRONG-PERSON", ERROR,
+         "A sign-off is signed by someone other than the person in that role",
+         "Each person signs only for their own role: the record's supervisor signs as "
+         "supervisor, its supervisee as supervisee."),
+    Rule("SIGNOFF-ROLE-UNKNOWN", ERROR, "A sign-off names a role this record does not have",
+         "Use `supervision sign PATH`, which picks the role from the record."),
+    Rule("SIGNOFF-RECORD-MISSING", ERROR, "A sign-off names a record that does not exist",
+         "Sign records with `supervision sign PATH`, which names the record correctly."),
+    Rule("SIGNOFF-BLOB-MISMATCH", ERROR,
+         "A sign-off names a different version of the record than its commit holds",
+         "History was rewritten after the record was signed. Restore the original history "
+         "from another clone or a backup, or ask everyone to sign the record again."),
+    Rule("SIGNOFF-BAD-TRAILERS", ERROR, "A commit's sign-off trailers cannot be understood",
+         "Sign records with `supervision sign PATH` rather than writing trailers by hand."),
+    Rule("RECORD-CHANGED-UNSIGNED", ERROR,
+         "An agreed record was changed by a commit without a valid signature",
+         "Change agreed records only in signed commits (`supervision keys create` turns on "
+         "commit signing). Check the change with `supervision history PATH`, then ask "
+         "everyone who signs the record to sign it again."),
 ]
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}

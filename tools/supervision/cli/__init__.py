@@ -33,6 +33,10 @@ COMMANDS: dict[str, str] = {
     "status": "supervision.cli.status",
     "schedule": "supervision.cli.schedule",
     "cancel": "supervision.cli.cancel",
+    "keys": "supervision.cli.keys",
+    "sign": "supervision.cli.sign",
+    "verify": "supervision.cli.verify",
+    "history": "supervision.cli.history",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3

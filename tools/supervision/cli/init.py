@@ -105,7 +105,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"  1. cd {target} and replace the example people in people.yml and the school in "
           "supervision.yml with your own.")
     print(f"  2. Put your term dates in calendar/{context['year']}.yml.")
-    print("  3. Start a contract: supervision new contract --supervisee ID --supervisor ID")
+    print("  3. Before the first commit, the records admin makes their signing key and signs "
+          "the first commit with it:\n"
+          "     supervision keys create --person ID --admin\n"
+          "     git add -A && git commit -S -m 'Start the supervision records'")
+    print("  4. Start a contract: supervision new contract --supervisee ID --supervisor ID")
     return EXIT_OK
 
 

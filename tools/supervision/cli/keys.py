@@ -1,0 +1,374 @@
+"""``supervision keys create|import|list``: the signing keys a repository registers.
+
+A key is *registered* when its public certificate is in ``keys/<person>.asc``
+and its fingerprint is on the person's entry in people.yml. Both files change
+in the working tree only: a records admin commits them, signed, and only then
+does the key count (``supervision verify`` checks that).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from supervision.cli import EXIT_OK, Refused, UsageError, open_repo
+
+_EXPIRES_HELP = ("when the key expires: 0 (never), 2y, 18m, 90d or a date YYYY-MM-DD "
+                 "(default: 2y)")
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "keys", parents=[common],
+        help="create, register and list the signing keys used for sign-off",
+        description="Signing keys for sign-off. `create` makes a new key in your GnuPG and "
+        "registers it; `import` registers someone's public key from a file; `list` shows "
+        "every registered key. Registering changes people.yml and keys/: a records admin "
+        "must commit those changes, signed, before the key counts.",
+    )
+    actions = p.add_subparsers(dest="keys_action", metavar="ACTION")
+    create = actions.add_parser(
+        "create", parents=[common], help="create a signing key for a person and register it",
+        description="Create an ed25519 signing key in your GnuPG keyring, export its public "
+        "half to keys/<person>.asc, add its fingerprint to the person in people.yml, and set "
+        "this repository's git config so your commits are signed with it.")
+    create.add_argument("--person", required=True, metavar="ID", help="the person's id in "
+                        "people.yml (the key is theirs: run this on their own computer)")
+    create.add_argument("--admin", action="store_true",
+                        help="also list the key as a records admin key in supervision.yml")
+    create.add_argument("--expires", default="2y", metavar="WHEN", help=_EXPIRES_HELP)
+    create.add_argument("--no-passphrase", action="store_true",
+                        help="no passphrase on the private key (only for throwaway test keys)")
+    imp = actions.add_parser(
+        "import", parents=[common], help="register a person's public key from a file",
+        description="Register the public key in FILE (from `gpg --export --armor ID`) for a "
+        "person: it is saved to keys/<person>.asc and its fingerprint added to people.yml. "
+        "Importing a renewed key (same fingerprint, new expiry) updates the saved copy.")
+    imp.add_argument("file", metavar="FILE")
+    imp.add_argument("--person", required=True, metavar="ID")
+    imp.add_argument("--admin", action="store_true",
+                     help="also list the key as a records admin key in supervision.yml")
+    lst = actions.add_parser(
+        "list", parents=[common], help="list registered keys",
+        description="Every key people.yml, supervision.yml (admins) and keys/ name: person, "
+        "fingerprint, created, expires, state, admin, and whether its private key is in your "
+        "GnuPG keyring.")
+    lst.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    action = getattr(args, "keys_action", None)
+    if action == "create":
+        return _create(args)
+    if action == "import":
+        return _import(args)
+    if action == "list":
+        return _list(args)
+    raise UsageError("say what to do with keys: create, import or list",
+                     "For example: supervision keys list")
+
+
+# -- shared ---------------------------------------------------------------------------
+def _person(repo: Any, pid: str) -> Any:
+    person = repo.people.get(pid)
+    if person is None:
+        raise UsageError(f"'{pid}' is not in people.yml",
+                         "Use the person's id from people.yml (see its 'id:' lines).")
+    return person
+
+
+def _keyring() -> Any:
+    from supervision.gpgkeys import GpgError, UserKeyring
+
+    try:
+        return UserKeyring()
+    except GpgError as exc:
+        raise Refused(str(exc)) from None
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise Refused(f"cannot read {path.name}: {exc.strerror or exc}") from None
+
+
+def register_key(repo: Any, pid: str, cert: Any, admin: bool) -> list[str]:
+    """Save the certificate to keys/<pid>.asc and its fingerprint to people.yml (and the
+    admins list); returns the files changed. Nothing is written unless every edit works."""
+    from supervision.openpgp import CertError, armored, read_certs
+    from supervision.yamledit import EditError, set_list
+    from supervision.yamlparse import parse_text
+
+    fpr = cert.fingerprint.upper()
+    writes: dict[Path, str] = {}
+    keys_file = repo.root / "keys" / f"{pid}.asc"
+    certs = []
+    if keys_file.exists():
+        try:
+            certs = read_certs(keys_file.read_bytes())
+        except CertError:
+            raise Refused(f"keys/{pid}.asc is damaged, so the key was not added",
+                          "Restore it from git (git checkout -- keys/) and try again.") from None
+    merged = [c.merge(cert) if c.fingerprint.upper() == fpr else c for c in certs]
+    if not any(c.fingerprint.upper() == fpr for c in certs):
+        merged.append(cert)
+    writes[keys_file] = "".join(armored(c) if armored(c).endswith("\n") else armored(c) + "\n"
+                                for c in merged)
+
+    def add(path: Path, keypath: tuple[Any, ...], current: list[str]) -> None:
+        if fpr in {c.replace(" ", "").upper() for c in current}:
+            return
+        text = _read_text(path)
+        doc, problems = parse_text(text, path.name)
+        if doc is None:
+            raise Refused(f"{path.name} cannot be read, so the key was not registered",
+                          f"Run `supervision check {path.name}` and fix what it says.")
+        try:
+            writes[path] = set_list(text, doc, keypath, [*current, fpr])
+        except EditError as exc:
+            raise Refused(str(exc), f"Add the fingerprint {fpr} to {path.name} by hand.") from None
+
+    people_doc_path = repo.root / "people.yml"
+    from supervision.yamlparse import parse_file
+
+    doc, _problems = parse_file(str(people_doc_path), "people.yml")
+    entries = doc.data.get("people") if doc is not None and isinstance(doc.data, dict) else None
+    index = next((i for i, e in enumerate(entries or []) if isinstance(e, dict)
+                  and e.get("id") == pid), None)
+    if index is None:
+        raise Refused(f"'{pid}' is not in people.yml")
+    existing = entries[index].get("fingerprints") or [] if entries else []
+    add(people_doc_path, ("people", index, "fingerprints"),
+        [str(x) for x in existing] if isinstance(existing, list) else [])
+    if admin:
+        admins = list(repo.config.admins) if repo.config else []
+        add(repo.root / "supervision.yml", ("admins",), admins)
+    keys_file.parent.mkdir(exist_ok=True)
+    for path, text in writes.items():
+        path.write_text(text, encoding="utf-8")
+    return sorted(repo.relative(p) for p in writes)
+
+
+def _sign_with(repo: Any, fpr: str) -> bool:
+    """Point this repository's git at the key, and sign every commit with it."""
+    from supervision.gitio import Git, GitError
+
+    git = Git(repo.root)
+    if not git.is_repository():
+        return False
+    try:
+        git.config_set("user.signingkey", fpr)
+        git.config_set("commit.gpgsign", "true")
+        git.config_set("gpg.format", "openpgp")
+    except GitError:
+        return False
+    return True
+
+
+def _next_steps(repo: Any, files: list[str], admin: bool) -> None:
+    from supervision.gitio import Git
+
+    git = Git(repo.root)
+    first = git.is_repository() and git.head() is None
+    print(f"Changed: {', '.join(files)}")
+    if first and admin:
+        print("Next: make the first commit, signed with this admin key:\n"
+              "  git add -A && git commit -S -m 'Start the supervision records'")
+    else:
+        print("Next: a records admin commits these files with their signed key, e.g.\n"
+              f"  git add {' '.join(files)} && git commit -S -m 'Register a signing key'\n"
+              "The key counts for sign-off only after that commit.")
+
+
+# -- create -------------------------------------------------------------------------------
+def _passphrase(args: argparse.Namespace) -> str | None:
+    if args.no_passphrase:
+        return None
+    if not sys.stdin.isatty():
+        return None  # gpg-agent asks through its own pinentry
+    first = getpass.getpass("Passphrase for the new key (you type it when you sign): ")
+    if not first:
+        raise UsageError("a passphrase is needed to protect the key",
+                         "Choose one you will remember; gpg asks for it when you sign.")
+    if getpass.getpass("Type it again: ") != first:
+        raise UsageError("the two passphrases differ", "Run the command again.")
+    return first
+
+
+def _expires(text: str) -> str:
+    import re
+
+    if text == "0" or re.fullmatch(r"[1-9][0-9]*[dwmy]", text):
+        return text
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise UsageError(f"--expires {text!r} is not understood",
+                         "Use 0 (never), a length such as 2y, 18m or 90d, or a date "
+                         "YYYY-MM-DD.") from None
+
+
+def _create(args: argparse.Namespace) -> int:
+    from supervision.gpgkeys import GpgError
+    from supervision.openpgp import read_certs
+
+    repo = open_repo(args)
+    person = _person(repo, args.person)
+    expires = _expires(args.expires)
+    passphrase = _passphrase(args)
+    keyring = _keyring()
+    email = person.email or f"{person.id}@supervision.invalid"
+    try:
+        fpr = keyring.create(person.name, email, person.id, expires, passphrase)
+        cert = read_certs(keyring.export_public(fpr))[0]
+    except GpgError as exc:
+        raise Refused(str(exc), "Check that GnuPG works: gpg --list-keys") from None
+    files = register_key(repo, person.id, cert, args.admin)
+    signing = _sign_with(repo, fpr)
+    print(f"Created signing key {fpr} for {person.id}"
+          + (" (records admin)" if args.admin else "") + ".")
+    if signing:
+        print("This repository's commits will now be signed with it (git config "
+              "user.signingkey, commit.gpgsign).")
+    _next_steps(repo, files, args.admin)
+    return EXIT_OK
+
+
+# -- import ----------------------------------------------------------------------------
+def _import(args: argparse.Namespace) -> int:
+    from supervision.openpgp import CertError, key_info, read_certs
+
+    repo = open_repo(args)
+    person = _person(repo, args.person)
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.file}: {exc.strerror or exc}") from None
+    try:
+        certs = read_certs(data)
+    except CertError:
+        certs = []
+    if len(certs) != 1:
+        raise Refused(f"{args.file} holds {len(certs) or 'no'} OpenPGP key"
+                      f"{'s' if len(certs) > 1 else ''}; it must hold exactly one public key",
+                      "Export just one: gpg --export --armor FINGERPRINT > key.asc")
+    cert = certs[0]
+    info = key_info(cert)
+    if info.has_secret:
+        raise Refused(f"{args.file} holds a PRIVATE key; nothing was registered",
+                      "Never share a private key. Export the public half only: "
+                      "gpg --export --armor FINGERPRINT > key.asc")
+    if info.revoked:
+        raise Refused(f"the key {info.fingerprint} has been revoked; it cannot be registered",
+                      "The person needs a new key: supervision keys create --person ID")
+    now = dt.datetime.now(dt.UTC)
+    if info.expires is not None and info.expires <= now:
+        raise Refused(f"the key {info.fingerprint} expired on {info.expires:%Y-%m-%d}",
+                      "Ask the person to extend it (gpg --quick-set-expire FINGERPRINT 2y), "
+                      "export it again and import the new file.")
+    if not info.can_sign:
+        raise Refused(f"the key {info.fingerprint} cannot make signatures",
+                      "Export a key with a signing (sub)key, such as one made by "
+                      "`supervision keys create`.")
+    owner = next((p.id for p in repo.people.values()
+                  if info.fingerprint in p.fingerprints and p.id != person.id), None)
+    if owner is not None:
+        raise Refused(f"the key {info.fingerprint} is already registered for {owner}",
+                      "A key belongs to one person; each person needs their own key.")
+    files = register_key(repo, person.id, cert, args.admin)
+    mine = False
+    try:
+        from supervision.gpgkeys import GpgError
+
+        mine = any(k.fingerprint == info.fingerprint for k in _keyring().secret_keys())
+    except (Refused, GpgError):
+        mine = False
+    print(f"Registered key {info.fingerprint} for {person.id}"
+          + (" (records admin)" if args.admin else "") + ".")
+    if mine and _sign_with(repo, info.fingerprint):
+        print("Its private key is in your keyring: this repository's commits will be signed "
+              "with it.")
+    _next_steps(repo, files, args.admin)
+    return EXIT_OK
+
+
+# -- list ------------------------------------------------------------------------------
+def key_rows(repo: Any, secret: set[str] | None) -> list[dict[str, Any]]:
+    from supervision.openpgp import CertError, key_info, read_certs
+
+    certs: dict[str, Any] = {}
+    files: dict[str, str] = {}
+    folder = repo.root / "keys"
+    for path in sorted(folder.glob("*.asc")) if folder.is_dir() else []:
+        try:
+            found = read_certs(path.read_bytes())
+        except (CertError, OSError):
+            found = []
+        for cert in found:
+            certs[cert.fingerprint.upper()] = cert
+            files[cert.fingerprint.upper()] = repo.relative(path)
+    admins = set(repo.config.admins) if repo.config else set()
+    listed: list[tuple[str | None, str]] = [(p.id, f) for p in repo.people.values()
+                                            for f in p.fingerprints]
+    listed += [(None, f) for f in sorted(admins) if f not in {x for _p, x in listed}]
+    listed += [(None, f) for f in sorted(certs) if f not in {x for _p, x in listed}]
+    now = dt.datetime.now(dt.UTC)
+    rows = []
+    for pid, fpr in listed:
+        cert = certs.get(fpr)
+        info = key_info(cert) if cert is not None else None
+        if info is None:
+            state = "no copy in keys/"
+        elif info.revoked:
+            state = "revoked"
+        elif info.expires is not None and info.expires <= now:
+            state = "expired"
+        elif not info.can_sign:
+            state = "cannot sign"
+        elif pid is None and fpr not in admins:
+            state = "not in people.yml"
+        else:
+            state = "ok"
+        rows.append({
+            "person": pid, "fingerprint": fpr,
+            "created": info.created.date().isoformat() if info and info.created else None,
+            "expires": info.expires.date().isoformat() if info and info.expires else None,
+            "state": state, "admin": fpr in admins, "file": files.get(fpr),
+            "private_key_here": None if secret is None else fpr in secret,
+        })
+    return rows
+
+
+def _list(args: argparse.Namespace) -> int:
+    repo = open_repo(args)
+    secret: set[str] | None
+    try:
+        secret = {k.fingerprint for k in _keyring().secret_keys()}
+    except Refused:
+        secret = None
+    rows = key_rows(repo, secret)
+    if args.format == "json":
+        json.dump(rows, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    if not rows:
+        print("No keys are registered yet. Start with: supervision keys create --person ID "
+              "(--admin for the records admin)")
+        return EXIT_OK
+    header = ("person", "fingerprint", "created", "expires", "state", "admin", "private key here")
+    table = [header] + [(
+        r["person"] or "-", r["fingerprint"], r["created"] or "-", r["expires"] or "never"
+        if r["created"] else "-", r["state"], "yes" if r["admin"] else "no",
+        {True: "yes", False: "no", None: "unknown"}[r["private_key_here"]]) for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return EXIT_OK
