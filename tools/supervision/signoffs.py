@@ -17,11 +17,15 @@ notes, the reviewer a QA review), dated with the commit date; the other
 signer's sign-off is unknown. For a session, only a commit on or after the
 session's date counts (an earlier commit was the booking of a planned session).
 
-Where verified sign-offs plug in: ``supervision verify`` (GPG-signed sign-off
-commits, issue 3) reports per record its sign-offs (role, person, commit,
-date) and a status. A ``VerifiedSignoffs`` class implementing this protocol
-from that report (``sees`` true for every signer) replaces :class:`CommitDateSignoffs`
-in :func:`signoff_source`; no rule changes.
+:class:`VerifiedSignoffs` is used once the repository signs (``admins`` set in
+supervision.yml): the sign-offs ``supervision verify`` accepts (GPG-signed
+commits by the registered key of the person in that role), each dated with its
+first good sign-off (deadlines count from it) and marked ``current`` when that
+role's latest sign-off is of the record as it is now (a record changed since
+awaits its signers again). ``sees`` is true for every signer. The verifier's
+result is remembered per HEAD commit, so a warm ``check`` does not verify again.
+A repository that is not signing yet, a shallow clone or a folder without git
+falls back to commit dates.
 
 A record that is in the working folder but not committed yet counts, for the
 deadline rules, as being sent today: the commit that the pre-commit hook is
@@ -30,7 +34,10 @@ checking is the one that sends it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
+import os
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -52,6 +59,7 @@ class Signoff:
     role: str
     person: str | None
     date: dt.date
+    current: bool = True  # this role has signed the record as it is now
 
 
 class SignoffSource(Protocol):
@@ -104,9 +112,82 @@ class CommitDateSignoffs:
         return bool(roles) and roles[0] == role
 
 
+class VerifiedSignoffs:
+    """Sign-offs verified against the repository's own keys (see module doc)."""
+
+    def __init__(self, history: RecordHistory, verified: dict[str, list[Signoff]]) -> None:
+        self.history = history
+        self.verified = verified
+
+    def first_committed(self, path: str) -> dt.date | None:
+        return self.history.first_committed(path)
+
+    def signoffs(self, path: str) -> list[Signoff]:
+        return self.verified.get(path, [])
+
+    def sees(self, form: str, role: str) -> bool:
+        return role in SIGNERS.get(form, ())
+
+
+def verified_signoffs(repo: Any, use_cache: bool = True) -> dict[str, list[Signoff]] | None:
+    """Per record path, its verified sign-offs; None when the repository does not sign."""
+    if repo.config is None or not repo.config.admins:
+        return None
+    from supervision.cache import cache_dir
+    from supervision.gitio import Git, GitError
+    from supervision.verify import NotAGitRepository, Verifier
+
+    git = Git(repo.root)
+    try:
+        if not git.is_repository() or git.is_shallow():
+            return None
+        head = git.head()
+        if head is None:
+            return None
+        verifier = Verifier(repo, git, use_cache=use_cache)
+        key = f"{head}:{verifier.cache_key()}"
+        path = cache_dir(repo.root) / "signoffs.json"
+        if use_cache:
+            with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+                stored = json.loads(path.read_text(encoding="utf-8"))
+                if stored["key"] == key:
+                    return {p: [Signoff(r, who, dt.date.fromisoformat(d), c)
+                                for r, who, d, c in rows]
+                            for p, rows in stored["records"].items()}
+        analysis = verifier.run()
+    except (GitError, NotAGitRepository, OSError):
+        return None
+    if analysis.shallow:
+        return None
+    found: dict[str, list[Signoff]] = {}
+    for record in analysis.records:
+        latest = {ref.role: ref for ref in record.signoffs}
+        rows = []
+        for role, first in record.first_signed.items():
+            now = latest.get(role)
+            rows.append(Signoff(role, first.person,
+                                dt.datetime.fromtimestamp(first.time).date(),
+                                now is not None and now.blob == record.blob))
+        if rows:
+            found[record.path] = rows
+    if use_cache:
+        with contextlib.suppress(OSError):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".tmp{os.getpid()}")
+            tmp.write_text(json.dumps({"key": key, "records": {
+                p: [[s.role, s.person, s.date.isoformat(), s.current] for s in rows]
+                for p, rows in found.items()}}), encoding="utf-8")
+            os.replace(tmp, path)
+    return found
+
+
 def signoff_source(repo: Any, facts: dict[str, dict[str, Any]],
                    use_cache: bool = True) -> SignoffSource:
-    """The best sign-off source available for ``repo`` (commit dates, for now)."""
+    """Verified sign-offs when the repository signs, else commit dates."""
     from supervision.history import read_history
 
-    return CommitDateSignoffs(read_history(repo.root, use_cache), facts)
+    history = read_history(repo.root, use_cache)
+    verified = verified_signoffs(repo, use_cache)
+    if verified is not None:
+        return VerifiedSignoffs(history, verified)
+    return CommitDateSignoffs(history, facts)

@@ -676,7 +676,8 @@ class TimeRules:
             for rec in sessions:
                 if rec.status != "held" or rec.facts.get("disagreement"):
                     continue
-                if any(s.role == "supervisee" for s in source.signoffs(rec.path)):
+                if any(s.role == "supervisee" and s.current
+                       for s in source.signoffs(rec.path)):
                     continue
                 following = self.next_session(rec)
                 where = (rec.path, rec.at("date"))
@@ -782,7 +783,7 @@ class TimeRules:
             latest = contracts[-1]
             rules = self.rules(latest.school)
             people = (latest.supervisor, pid)
-            signed = {s.role for s in source.signoffs(latest.path)}
+            signed = {s.role for s in source.signoffs(latest.path) if s.current}
             missing = [role for role in ("supervisor", "supervisee")
                        if source.sees("contract", role) and role not in signed]
             committed = source.first_committed(latest.path) is not None

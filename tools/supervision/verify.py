@@ -188,6 +188,9 @@ class RecordStatus:
     holders: dict[str, str]
     signoffs: list[SignoffRef]
     changed_by: dict[str, Any] | None = None
+    #: Each role's first good sign-off of this record, whatever version it signed
+    #: (deadlines count from it; ``signoffs`` holds each role's latest).
+    first_signed: dict[str, SignoffRef] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -207,6 +210,7 @@ class _Track:
     blob: str | None = None
     signers: tuple[str, ...] = ()
     signed: dict[str, SignoffRef] = field(default_factory=dict)
+    first: dict[str, SignoffRef] = field(default_factory=dict)
     changed: tuple[int, str, Entry] | None = None
     unsigned: list[tuple[int, Entry]] = field(default_factory=list)
 
@@ -276,6 +280,10 @@ class Verifier:
         self._places: dict[int, Any] = {}  # id(form) -> where it keeps disagreements
 
     # -- cache ---------------------------------------------------------------------
+    def cache_key(self) -> str:
+        """What, besides the commit, the results depend on (the profiles in use)."""
+        return self._salt()
+
     def _salt(self) -> str:
         files = [Path(p.source) for p in self.repo.profiles.values()
                  if not p.source.startswith("<built-in>")]
@@ -358,8 +366,9 @@ class Verifier:
             if so and so["ok"]:
                 track = tracks.setdefault(so["path"], _Track())
                 track.signers = tuple(so["signers"])
-                track.signed[so["role"]] = SignoffRef(so["role"], so["person"], oid,
-                                                      entry.time, so["blob"], index)
+                ref = SignoffRef(so["role"], so["person"], oid, entry.time, so["blob"], index)
+                track.signed[so["role"]] = ref
+                track.first.setdefault(so["role"], ref)
         head_files = {p: b for p, b in self.git.tree_files(
             analysis.head or "HEAD", *RECORD_DIRS).items() if is_record_path(p)}
         missing = [f"{b}" for b in head_files.values() if b not in self._facts]
@@ -406,7 +415,8 @@ def _status(path: str, blob: str, facts: RecordFacts, track: _Track) -> RecordSt
                           "date": iso(entry.time), "signature": entry.sig}
     else:
         status = "draft"
-    return RecordStatus(path, status, blob, signers, dict(facts.holders), signoffs, changed_by)
+    return RecordStatus(path, status, blob, signers, dict(facts.holders), signoffs, changed_by,
+                        {r: track.first[r] for r in signers if r in track.first})
 
 
 class _Pass:

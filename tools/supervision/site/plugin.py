@@ -128,7 +128,7 @@ class SupervisionPlugin(BasePlugin[SupervisionPluginConfig]):
 
         result = Checker(repo).run()
         unreadable = len(repo.record_files()) - len(result.facts)
-        signoffs, note = collect(repo.root)
+        signoffs, note = collect(repo)
         threshold = self.config.threshold or repo.config.suppression_threshold
         settings = Settings(threshold=threshold, min_people=max(2, self.config.min_people))
         built = build(repo, result.facts, calendar_for(repo), self._today(), signoffs, note,

@@ -5,56 +5,45 @@ list of (role, date). Roles are the record's signers (``supervisor``,
 ``supervisee``, ``reviewer``) or ``recorded``, meaning only "the record was
 first committed on this date".
 
-Until verified sign-offs exist (`supervision verify`, issue 3), :func:`collect`
-falls back to one ``git log`` pass over ``records/``: the date each record was
-first committed, as ``("recorded", date)``. When verify lands, make
-:func:`collect` return its verified sign-offs (one ``(role, date)`` per good
-signature) and keep the fallback for repositories without signatures; nothing
-else in the reports changes.
+:func:`collect` gives both: the date each record was first committed (from the
+one-pass git reader, :mod:`supervision.history`) and, when the repository signs
+(``admins`` in supervision.yml), the first verified sign-off of each role
+(:func:`supervision.signoffs.verified_signoffs`). Reports prefer a role's
+verified sign-off and fall back to the commit date.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 from collections.abc import Mapping
-from pathlib import Path
+from typing import Any
 
 SignOffs = Mapping[str, list[tuple[str, dt.date]]]
 
 RECORDED = "recorded"
 
 
-def first_commit_dates(root: Path, folders: tuple[str, ...] = ("records",)) -> dict[
-        str, list[tuple[str, dt.date]]] | None:
-    """The date each record under ``folders`` was first committed (None: no git history)."""
-    try:
-        done = subprocess.run(
-            ["git", "-c", "core.quotepath=off", "log", "--reverse", "--no-renames",
-             "--diff-filter=A", "--format=%x00%cs", "--name-only", "--", *folders],
-            cwd=root, capture_output=True, text=True, timeout=120)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if done.returncode != 0:
-        return None
-    out: dict[str, list[tuple[str, dt.date]]] = {}
-    day: dt.date | None = None
-    for line in done.stdout.splitlines():
-        if line.startswith("\0"):
-            day = dt.date.fromisoformat(line[1:].strip())
-        elif line and day is not None and line not in out:
-            out[line] = [(RECORDED, day)]
-    return out
-
-
-def collect(root: Path) -> tuple[SignOffs | None, str]:
+def collect(repo: Any) -> tuple[SignOffs | None, str]:
     """Sign-off dates for the reports and a sentence saying where they came from."""
-    found = first_commit_dates(root)
-    if found is None:
+    from supervision.history import read_history
+    from supervision.signoffs import verified_signoffs
+
+    history = read_history(repo.root)
+    if history.head is None:
         return None, ("Sign-off dates are not available: this folder has no git history, so "
                       "the sign-off table is left out.")
-    return found, ("Until signed sign-offs are verified, a record counts as written up on "
-                   "the day it was first committed to the records repository.")
+    out: dict[str, list[tuple[str, dt.date]]] = {
+        path: [(RECORDED, dt.date.fromisoformat(days[0]))]
+        for path, days in history.days.items() if days}
+    verified = verified_signoffs(repo)
+    if verified is None:
+        return out, ("This repository does not sign records yet, so a record counts as written "
+                     "up on the day it was first committed.")
+    for path, rows in verified.items():
+        out.setdefault(path, []).extend((s.role, s.date) for s in rows)
+    return out, ("Sign-off dates are the first verified signature of each signer (checked "
+                 "against the keys registered in this repository); a record nobody has "
+                 "signed yet counts from the day it was first committed.")
 
 
 def signed_on(signoffs: SignOffs, path: str, role: str = "supervisor") -> dt.date | None:
