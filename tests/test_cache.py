@@ -54,3 +54,40 @@ def test_cache_is_used_and_follows_every_change(agenda_repo: RecordsRepoFixture)
     final = agenda_repo.check()
     assert _per_record(final) == [], final.out
     assert "(59 records checked)" in agenda_repo.cli("check").out
+
+
+def test_whole_run_results_follow_dates_commits_and_edits(agenda_repo: RecordsRepoFixture) -> None:
+    import subprocess
+
+    from conftest import git_env
+
+    relpath, data = agenda_repo.filled("session", day="2026-11-16")
+    agenda_repo.write(relpath, data)
+    results = agenda_repo.root / ".git" / "supervision" / "results.json"
+
+    def findings(*args: str) -> list[tuple[str, str, str]]:
+        out = agenda_repo.cli("check", "--format", "json", *args).json()
+        return sorted((f["path"], f["rule"], f["severity"]) for f in out)
+
+    first = findings("--today", "2026-11-22")
+    assert results.is_file()
+    assert findings("--today", "2026-11-22") == first                      # reused
+    assert findings("--today", "2026-11-22", "--no-cache") == first        # and right
+    assert findings("--today", "2026-11-22", relpath) == [f for f in first if f[0] == relpath]
+    # Another day: the time rules are worked out again (a month on, more is overdue).
+    later = findings("--today", "2027-01-20")
+    assert later == findings("--today", "2027-01-20", "--no-cache")
+    assert later != first
+    # A commit changes what counts as sent: reused results must not hide that.
+    env = git_env()
+    subprocess.run(["git", "add", "-A"], cwd=agenda_repo.root, env=env, check=True)
+    subprocess.run(["git", "commit", "-qm", "records"], cwd=agenda_repo.root, env=env,
+                   check=True)
+    assert findings("--today", "2027-01-20") == findings("--today", "2027-01-20", "--no-cache")
+    # An edit is seen at once.
+    target = agenda_repo.root / relpath
+    target.write_text(target.read_text().replace("duration_minutes: 60",
+                                                 "duration_minutes: 75"))
+    edited = findings("--today", "2027-01-20")
+    assert (relpath, "DURATION-OUT-OF-RANGE", "error") in edited
+    assert edited == findings("--today", "2027-01-20", "--no-cache")

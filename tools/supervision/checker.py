@@ -191,7 +191,7 @@ def _check_many(repo: RecordsRepo, paths: list[str], privacy: bool = True) -> It
 class Checker:
     def __init__(self, repo: RecordsRepo, use_cache: bool = True,
                  cross_rules: tuple[CrossRule, ...] = (), today: dt.date | None = None,
-                 privacy: bool = True) -> None:
+                 privacy: bool = True, results_cache: bool = False) -> None:
         self.repo = repo
         self.use_cache = use_cache
         self.cross_rules = cross_rules
@@ -199,12 +199,21 @@ class Checker:
         self._files: list[str] | None = None
         #: False only in benchmarks measuring what the privacy guard costs.
         self.privacy = privacy
+        #: Reuse a whole run's findings while nothing changed (for `supervision check`;
+        #: callers that need the facts of every record leave it off).
+        self.results_cache = results_cache
+        self._salt_value: str | None = None
 
     def _calendar_folder(self) -> str:
         folder = self.repo.config.calendar if self.repo.config else "calendar"
         return folder.rstrip("/") + "/"
 
     def _salt(self) -> str:
+        if self._salt_value is None:
+            self._salt_value = self._compute_salt()
+        return self._salt_value
+
+    def _compute_salt(self) -> str:
         files = [self.repo.root / CONFIG_FILE, self.repo.root / PEOPLE_FILE]
         for ref, profile in sorted(self.repo.profiles.items()):
             if not profile.source.startswith("<built-in>"):
@@ -245,8 +254,7 @@ class Checker:
                 facts_by_path[relpath] = facts
             st = stamps.get(relpath)
             if cache is not None and st is not None:
-                rows = [[p.path, p.line, p.col, p.rule, p.severity, p.message, p.hint]
-                        for p in found_now]
+                rows = [_row(p) for p in found_now]
                 cache.put(relpath, st, (rows, facts))
         if cache is not None:
             if len(relpaths) == len(self.repo_files()):  # a whole-repo run: forget deleted files
@@ -261,6 +269,17 @@ class Checker:
 
     def run(self, paths: list[str] | None = None) -> CheckResult:
         """Check the whole repository (``paths`` None) or only the given files."""
+        if self.results_cache and self.use_cache:
+            cached = self._run_with_results_cache(paths)
+            if cached is not None:
+                return cached
+        result, always = self._compute(paths)
+        result.problems += always
+        result.problems.sort(key=Problem.sort_key)
+        return result
+
+    def _compute(self, paths: list[str] | None) -> tuple[CheckResult, list[Problem]]:
+        """Findings for ``paths`` (None: all), and the ones shown whatever was asked."""
         repo = self.repo
         config_problems = list(repo.problems)
         school_calendar = None
@@ -272,7 +291,7 @@ class Checker:
         if repo.config is None or not repo.profiles:
             shown = config_problems if paths is None else [
                 p for p in config_problems if p.path in paths or p.path == CONFIG_FILE]
-            return CheckResult(problems=shown or config_problems)
+            return CheckResult(problems=shown or config_problems), []
         all_records = self.repo_files()
         if paths is None:
             wanted = None
@@ -295,7 +314,70 @@ class Checker:
                                school_calendar)
             for rule in self.cross_rules:
                 result.problems += [p for p in rule(ctx) if wanted is None or p.path in wanted]
-        if self.privacy:  # e.g. an unreadable deny list: shown whatever paths were given
-            result.problems += repo.privacy_guard().problems
-        result.problems.sort(key=Problem.sort_key)
-        return result
+        # e.g. an unreadable deny list: shown whatever paths were given
+        always = list(repo.privacy_guard().problems) if self.privacy else []
+        return result, always
+
+    # -- the results cache ------------------------------------------------------------
+    def _results_key(self, whole: bool, files: list[str]) -> str | None:
+        """Everything a run's findings depend on; None if a file cannot be read."""
+        import hashlib
+
+        from supervision.history import head_commit
+
+        digest = hashlib.sha256()
+        digest.update(f"{self._salt()}|{self.today}|{'whole' if whole else 'paths'}|"
+                      f"{head_commit(self.repo.root)}|".encode())
+        base = str(self.repo.root) + os.sep
+        calendar = self.repo.root / self._calendar_folder()
+        extra = sorted(str(p.relative_to(self.repo.root)) for p in calendar.glob("*.y*ml")) \
+            if calendar.is_dir() else []
+        for relpath in [*files, *extra]:
+            st = stamp(base + relpath)
+            if st is None:
+                return None
+            digest.update(f"{relpath}:{st[0]}:{st[1]}:{st[2]};".encode())
+        return digest.hexdigest()
+
+    def _run_with_results_cache(self, paths: list[str] | None) -> CheckResult | None:
+        """Whole-run findings, reused while no record, setting, commit or date changed.
+
+        A run's findings depend on every record (the cross-record rules), so the key
+        covers them all; a path-limited run computes the findings of every file the
+        same way the pre-commit hook would and keeps only the ones asked about. Rules
+        may depend on *whether* particular files were asked about, never on which.
+        """
+        files = self.repo_files()
+        known = set(files) | {CONFIG_FILE, PEOPLE_FILE}
+        calendar = self._calendar_folder()
+        if paths is not None and not all(p in known or p.startswith(calendar) for p in paths):
+            return None  # a missing or stray file: check it the ordinary way
+        key = self._results_key(paths is None, files)
+        if key is None:
+            return None
+        cache = Cache(self.repo.root, "results", key)
+        stored = cache.get("run", [0])
+        if stored is None:
+            every = None if paths is None else [
+                *files, CONFIG_FILE, PEOPLE_FILE,
+                *sorted(str(p.relative_to(self.repo.root))
+                        for p in (self.repo.root / calendar).glob("*.y*ml"))]
+            result, always = self._compute(every)
+            stored = [[_row(p) for p in result.problems], [_row(p) for p in always],
+                      result.checked]
+            cache.entries.clear()
+            cache.put("run", [0], stored)
+            cache.save()
+        rows, always_rows, checked = stored
+        problems = [Problem(*row) for row in rows]
+        if paths is not None:
+            wanted = set(paths)
+            problems = [p for p in problems if p.path in wanted]
+            checked = len(paths)
+        problems += [Problem(*row) for row in always_rows]
+        problems.sort(key=Problem.sort_key)
+        return CheckResult(problems=problems, checked=checked)
+
+
+def _row(p: Problem) -> list[Any]:
+    return [p.path, p.line, p.col, p.rule, p.severity, p.message, p.hint]

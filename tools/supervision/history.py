@@ -115,6 +115,11 @@ def _head(root: Path) -> str | None:
     return head if done.returncode == 0 and head else None
 
 
+def head_commit(root: Path) -> str | None:
+    """The commit at HEAD, or None outside git or before the first commit."""
+    return _head(root)
+
+
 def _log(root: Path, revs: str) -> str | None:
     # --relative: paths relative to the records repository, even when it is a folder
     # inside a larger git repository.

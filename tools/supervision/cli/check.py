@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     if args.waivers:
         return _list_waivers(repo, paths, args.format)
     result = Checker(repo, use_cache=not args.no_cache, cross_rules=(time_rules,),
-                     today=today(args)).run(paths)
+                     today=today(args), results_cache=True).run(paths)
     if args.format == "json":
         reporters.json_array(result.problems, sys.stdout)
     else:
