@@ -54,6 +54,7 @@ class Generated:
     seconds: float = 0.0
     certs: list[str] = field(default_factory=list)  # armored public keys (for gpg)
     fingerprints: list[str] = field(default_factory=list)
+    admin: Any = None  # the records admin's secret key (pysequoia), to sign further commits
 
 
 class _Pack:
@@ -183,6 +184,7 @@ def generate(target: Path, schools: int = 36, supervisees: int = 4, years: int =
     out.certs = [str(certs[pid]) for pid in certs]
     out.fingerprints = list(fprs.values())
     out.people = len(people)
+    out.admin = keys["admin-1"]
 
     # The working tree written by `init`, adjusted: schools, admins, people, keys.
     config = (target / "supervision.yml").read_text()

@@ -74,6 +74,12 @@ def test_whole_run_results_follow_dates_commits_and_edits(agenda_repo: RecordsRe
     assert findings("--today", "2026-11-22") == first                      # reused
     assert findings("--today", "2026-11-22", "--no-cache") == first        # and right
     assert findings("--today", "2026-11-22", relpath) == [f for f in first if f[0] == relpath]
+    # Without the time rules (as CI and the server hook run it) nothing is reused wrongly.
+    from supervision.timerules import RULE_IDS
+
+    assert any(f[1] in RULE_IDS for f in first)
+    assert findings("--today", "2026-11-22", "--no-time-rules") == [
+        f for f in first if f[1] not in RULE_IDS]
     # Another day: the time rules are worked out again (a month on, more is overdue).
     later = findings("--today", "2027-01-20")
     assert later == findings("--today", "2027-01-20", "--no-cache")

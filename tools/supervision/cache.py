@@ -68,8 +68,11 @@ class Cache:
     10,000 records), and plain JSON data holds no cycles to collect.
     """
 
-    def __init__(self, root: Path, name: str, salt_value: str) -> None:
-        self.path = cache_dir(root) / f"{name}.json"
+    def __init__(self, root: Path, name: str, salt_value: str,
+                 folder: Path | None = None) -> None:
+        # ``folder``: somewhere other than the repository's own cache folder (the
+        # server hook keeps its cache inside the bare repository).
+        self.path = (folder or cache_dir(root)) / f"{name}.json"
         self.salt = salt_value
         self.entries: dict[str, Any] = {}
         self.dirty = False

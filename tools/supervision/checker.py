@@ -326,8 +326,9 @@ class Checker:
         from supervision.history import head_commit
 
         digest = hashlib.sha256()
+        rules = ",".join(f"{r.__module__}.{r.__qualname__}" for r in self.cross_rules)
         digest.update(f"{self._salt()}|{self.today}|{'whole' if whole else 'paths'}|"
-                      f"{head_commit(self.repo.root)}|".encode())
+                      f"{head_commit(self.repo.root)}|{rules}|{self.privacy}|".encode())
         base = str(self.repo.root) + os.sep
         calendar = self.repo.root / self._calendar_folder()
         extra = sorted(str(p.relative_to(self.repo.root)) for p in calendar.glob("*.y*ml")) \

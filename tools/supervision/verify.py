@@ -63,7 +63,7 @@ from supervision.trust import (
     short,
 )
 
-VERIFY_FORMAT = 1
+VERIFY_FORMAT = 2  # 2: a merge no longer "changes" a record it took from a parent
 NONE = "none"  # a commit without a signature
 #: A signature may be at most this much older than its own commit...
 SKEW = 15 * 60
@@ -271,10 +271,12 @@ def _where(entry_changes: Iterable[list[Any]], claim: Claim | None, paths: list[
 
 class Verifier:
     def __init__(self, repo: RecordsRepo, git: Git | None = None,
-                 use_cache: bool = True) -> None:
+                 use_cache: bool = True, cache_folder: Path | None = None) -> None:
         self.repo = repo
         self.git = git or Git(repo.root)
         self.use_cache = use_cache
+        #: Where the cache lives when not in the repository's own .git (server hook).
+        self.cache_folder = cache_folder
         self._facts: dict[str, RecordFacts] = {}
         self._new_facts = False
         self._places: dict[int, Any] = {}  # id(form) -> where it keeps disagreements
@@ -291,7 +293,8 @@ class Verifier:
                     + ",".join(sorted(self.repo.profiles)))
 
     # -- the pass --------------------------------------------------------------------
-    def run(self) -> Analysis:
+    def run(self, rev: str | None = None) -> Analysis:
+        """Verify the history of ``rev`` (default: HEAD), e.g. a pushed commit id."""
         git = self.git
         if not git.is_repository():
             raise NotAGitRepository(f"{self.repo.root} is not a git repository")
@@ -300,12 +303,15 @@ class Verifier:
                 "SIGNOFF-SHALLOW-CLONE", ".", 1, 1,
                 "this is a shallow clone: older commits are missing, so sign-offs and key "
                 "changes cannot be checked back to the first commit"), None, None)])
-        head = git.head()
+        head = git.head() if rev is None else git.resolve(rev)
+        if rev is not None and head is None:
+            raise BadRevision(f"{rev} is not a commit in this repository")
         analysis = Analysis(head=head, loader=TrustLoader(git))
         if head is None:
             return analysis
         analysis.graph = git.rev_list(head)
-        cache = Cache(self.repo.root, "verify", self._salt()) if self.use_cache else None
+        cache = Cache(self.repo.root, "verify", self._salt(),
+                      self.cache_folder) if self.use_cache else None
         states: list[TrustIds] = [NOBODY]
         if cache is not None:
             stored = cache.get("#states", [])
@@ -456,6 +462,7 @@ class _Pass:
             elif raw[oid].tree != self._tree_and_time(parents[0], raw)[0]:
                 pairs.append((oid, parents[0]))
         changed = git.changes(pairs)
+        inherited = self._inherited(changed)
         claims: dict[str, tuple[Claim | None, str | None]] = {}
         names: list[str] = []
         touches: set[str] = set()
@@ -482,12 +489,37 @@ class _Pass:
             if p in self.a.entries])
         for oid, parents in self.todo:
             self._commit(raw[oid], parents, changed.get(oid, []), claims[oid],
-                         new_ids.get(oid), found)
+                         new_ids.get(oid), found, inherited.get(oid, set()))
+
+    def _inherited(self, changed: dict[str, list[tuple[str, str | None]]]) -> dict[str, set[str]]:
+        """Per merge commit, the records it holds exactly as one of its other parents does.
+
+        Against its first parent a merge "changes" every record the merged branch
+        changed. Those changes were made (signed or not) in that branch's own commits and
+        are judged there; only a version no parent had is the merge's own change.
+        """
+        wanted: list[tuple[str, str, str | None, str]] = []
+        for oid, parents in self.todo:
+            if len(parents) < 2:
+                continue
+            for path, blob in changed.get(oid, ()):
+                if is_record_path(path):
+                    wanted += [(oid, path, blob, f"{p}:{path}") for p in parents[1:]]
+        if not wanted:
+            return {}
+        found = self.git.read_objects(name for *_rest, name in wanted)
+        out: dict[str, set[str]] = {}
+        for oid, path, blob, name in wanted:
+            obj = found.get(name)
+            if (obj.oid if obj is not None else None) == blob:
+                out.setdefault(oid, set()).add(path)
+        return out
 
     def _commit(self, rc: RawCommit, parents: tuple[str, ...],
                 changes: list[tuple[str, str | None]],
                 claim_and_error: tuple[Claim | None, str | None],
-                new_ids: TrustIds | None, found: dict[str, Any]) -> None:
+                new_ids: TrustIds | None, found: dict[str, Any],
+                inherited: set[str]) -> None:
         a = self.a
         loader = a.loader
         assert loader is not None
@@ -509,7 +541,7 @@ class _Pass:
         signer = state.person_for(fpr)
         admin = sig == GOOD and fpr in state.admins
         claim, claim_error = claim_and_error
-        records = [[p, b] for p, b in changes if is_record_path(p)]
+        records = [[p, b] for p, b in changes if is_record_path(p) and p not in inherited]
         where = _where(records, claim, [p for p, _b in changes])
         holder = None
         facts = None

@@ -37,6 +37,8 @@ COMMANDS: dict[str, str] = {
     "sign": "supervision.cli.sign",
     "verify": "supervision.cli.verify",
     "history": "supervision.cli.history",
+    # Enforcement on the git server (issue 8)
+    "hook": "supervision.cli.hook",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3

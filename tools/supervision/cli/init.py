@@ -14,7 +14,10 @@ from typing import Any
 from supervision.cli import EXIT_OK, UsageError, today
 
 #: Skeleton files whose names cannot start with a dot inside the package.
-RENAMES = {"gitignore": ".gitignore", "pre-commit-config.yaml": ".pre-commit-config.yaml"}
+RENAMES = {"gitignore": ".gitignore", "pre-commit-config.yaml": ".pre-commit-config.yaml",
+           "gitlab-ci.yml": ".gitlab-ci.yml"}
+#: The same for folders at the top of the skeleton (the GitHub Actions workflow).
+DIR_RENAMES = {"github/": ".github/"}
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -23,7 +26,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         help="create a new records repository",
         description="Create a records repository in DIR (which must be new or empty): "
         "settings, an example people.yml, a calendar, the staff site skeleton, the "
-        "pre-commit hook, and empty records/ and contracts/ folders.",
+        "pre-commit hook, CI for GitLab (.gitlab-ci.yml) and GitHub "
+        "(.github/workflows/supervision.yml), and empty records/ and contracts/ folders.",
     )
     p.add_argument("directory", metavar="DIR")
     p.add_argument("--profile", choices=("reflective", "agenda"), default="reflective",
@@ -83,6 +87,9 @@ def run(args: argparse.Namespace) -> int:
         name = rel.rsplit("/", 1)[-1]
         if name in RENAMES:
             rel = rel[: -len(name)] + RENAMES[name]
+        for folder, renamed in DIR_RENAMES.items():
+            if rel.startswith(folder):
+                rel = renamed + rel[len(folder):]
         out = target / rel
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
@@ -110,6 +117,10 @@ def run(args: argparse.Namespace) -> int:
           "     supervision keys create --person ID --admin\n"
           "     git add -A && git commit -S -m 'Start the supervision records'")
     print("  4. Start a contract: supervision new contract --supervisee ID --supervisor ID")
+    print("  5. On your git server: set SUPERVISION_TOOL for CI, protect the main branch and "
+          "install the pre-receive hook\n"
+          "     (docs/server-enforcement.md). Delete .gitlab-ci.yml or .github/ if you use "
+          "the other host.")
     return EXIT_OK
 
 
