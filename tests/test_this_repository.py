@@ -33,7 +33,7 @@ def test_check_path_imports_neither_gitpython_nor_mkdocs(agenda_repo) -> None:
     code = (
         "import sys\n"
         "from supervision.cli import main\n"
-        f"rc = main(['check', {relpath!r}])\n"
+        f"rc = main(['check', {relpath!r}, '--today', '2026-11-16'])\n"
         "heavy = sorted(m for m in ('git', 'mkdocs', 'gnupg', 'jinja2', 'material') "
         "if m in sys.modules)\n"
         "print('HEAVY', heavy, rc)\n"

@@ -106,6 +106,8 @@ class VerifiedForTest:
     Sign-offs are given per path; this is the SignoffSource protocol, not a mock of git.
     """
 
+    from_signatures = True
+
     def __init__(self, signed: dict[str, list], committed: dict[str, dt.date]) -> None:
         self.signed = signed
         self.committed = committed

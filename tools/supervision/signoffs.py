@@ -63,6 +63,9 @@ class Signoff:
 
 
 class SignoffSource(Protocol):
+    #: True when sign-offs are verified signatures, False when they are commit dates.
+    from_signatures: bool
+
     def sees(self, form: str, role: str) -> bool: ...
 
     def signoffs(self, path: str) -> list[Signoff]: ...
@@ -80,6 +83,8 @@ def person_in_role(facts: dict[str, Any], role: str) -> str | None:
 
 class CommitDateSignoffs:
     """Sign-offs read from commit dates: the first signer's only (see module doc)."""
+
+    from_signatures = False
 
     def __init__(self, history: RecordHistory, facts: dict[str, dict[str, Any]]) -> None:
         self.history = history
@@ -114,6 +119,8 @@ class CommitDateSignoffs:
 
 class VerifiedSignoffs:
     """Sign-offs verified against the repository's own keys (see module doc)."""
+
+    from_signatures = True
 
     def __init__(self, history: RecordHistory, verified: dict[str, list[Signoff]]) -> None:
         self.history = history

@@ -594,7 +594,23 @@ class TimeRules:
                              f"the record of the session on {rec.day} is due by {deadline}",
                              people, due=deadline, school=rec.school)
                 continue
-            if first is None:  # written, not committed yet
+            committed = self.signoffs.first_committed(rec.path)
+            if first is None and self.signoffs.from_signatures and committed is not None:
+                # Committed, but its supervisor has not signed it off.
+                if deadline is not None and deadline < self.today:
+                    days = self.cal.working_days_between(rec.day, self.today)
+                    self.add("RECORD-DEADLINE", OVERDUE, (rec.path, rec.at("date")),
+                             f"the record of the session on {rec.day} is not signed off by "
+                             f"its supervisor yet, {days} working days after the session; "
+                             f"{policy} (by {deadline})", people, due=deadline,
+                             school=rec.school, severity=WARNING,
+                             hint=f"The supervisor signs it: supervision sign {rec.path}")
+                else:
+                    self.add("RECORD-DEADLINE", AWAITING, (rec.path, rec.at("date")),
+                             f"the record of the session on {rec.day} awaits the supervisor's "
+                             "sign-off" + (f"; due by {deadline}" if deadline else ""),
+                             people, due=deadline, school=rec.school)
+            elif first is None:  # written, not committed yet
                 if deadline is not None and deadline < self.today:
                     days = self.cal.working_days_between(rec.day, self.today)
                     self.add("RECORD-DEADLINE", OVERDUE, (rec.path, rec.at("date")),
@@ -610,8 +626,9 @@ class TimeRules:
                              people, due=deadline, school=rec.school)
             elif deadline is not None and first > deadline:
                 days = self.cal.working_days_between(rec.day, first)
+                done = "signed off by its supervisor" if self.signoffs.from_signatures else "committed"
                 self.add("RECORD-DEADLINE", HISTORY, (rec.path, rec.at("date")),
-                         f"the record of the session on {rec.day} was committed on {first}, "
+                         f"the record of the session on {rec.day} was {done} on {first}, "
                          f"{days} working days after the session; {policy} (by {deadline})",
                          people, due=deadline, school=rec.school, severity=WARNING,
                          hint=HISTORY_HINT)
@@ -676,17 +693,23 @@ class TimeRules:
             for rec in sessions:
                 if rec.status != "held" or rec.facts.get("disagreement"):
                     continue
-                if any(s.role == "supervisee" and s.current
-                       for s in source.signoffs(rec.path)):
+                mine = [s for s in source.signoffs(rec.path) if s.role == "supervisee"]
+                if any(s.current for s in mine):
                     continue
                 following = self.next_session(rec)
                 where = (rec.path, rec.at("date"))
                 if following is not None and following.day < self.today:
+                    what = (f"the record of the session on {rec.day} was changed after {pid} "
+                            "signed it, and they have not signed the new version"
+                            if mine else
+                            f"{pid} has not signed the record of the session on {rec.day}")
                     self.add("SUPERVISEE-RESPONSE", OVERDUE, where,
-                             f"{pid} has not signed the record of the session on {rec.day} "
-                             f"or recorded a disagreement, and the next session was on "
+                             f"{what} or recorded a disagreement, and the next session was on "
                              f"{following.day}", (pid,), due=following.day,
-                             school=rec.school, severity=ERROR)
+                             school=rec.school, severity=ERROR,
+                             hint="`supervision history PATH` shows what changed; then sign "
+                             "with `supervision sign`, or `supervision sign --disagree`."
+                             if mine else None)
                 else:
                     due = following.day if following is not None else None
                     self.add("SUPERVISEE-RESPONSE", AWAITING, where,
