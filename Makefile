@@ -27,23 +27,15 @@ lint: $(STAMP)
 schemas: $(STAMP)
 	$(BIN)/supervision schema --write tools/supervision/schemas
 
-# Until the demo trust lands this builds a fresh records repo in a temp
-# folder, scaffolds a session and checks it (the unfilled scaffold fails on purpose).
+# The demo trust: builds build/demo (fictional schools, throwaway keys, signed
+# records), runs check, verify and status on it, builds the staff site and serves
+# it on 127.0.0.1 (DEMO_PORT, default 8000) until Ctrl+C. Running it again
+# replaces the demo. `make demo-check` stops before serving.
 demo: $(STAMP)
-	@set -e; dir=$$(mktemp -d /tmp/supervision-demo.XXXXXX); \
-	export PATH="$(CURDIR)/$(BIN):$$PATH"; \
-	supervision init "$$dir/records" --profile agenda --org "Demo Trust (fictional)"; \
-	cd "$$dir/records"; \
-	path=$$(supervision new session --supervisee dsl-sample --supervisor deputy-sample); \
-	echo "Scaffolded $$path"; \
-	echo "--- supervision check (an unfilled scaffold is refused, as it should be):"; \
-	supervision check "$$path" || true; \
-	echo "Demo repository: $$dir/records"; \
-	echo "--- the staff site, with reports drawn from a synthetic trust (Ctrl+C stops it):"; \
-	supervision init "$$dir/trust" --profile agenda --org "Demo Trust (fictional)" --no-hooks >/dev/null; \
-	today=$$($(CURDIR)/$(BIN)/python -c "import pathlib, supervision.synthetic_trust as t; \
-	print(t.write_trust(pathlib.Path('$$dir/trust'), schools=6, supervisees=3, years=2))"); \
-	cd "$$dir/trust"; SUPERVISION_TODAY=$$today supervision site serve --port $${DEMO_PORT:-8000}
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/supervision demo $(DEMO_DIR) --port $${DEMO_PORT:-8000}
+
+demo-check: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/supervision demo $(DEMO_DIR) --no-serve
 
 clean:
 	rm -rf $(VENV) build site .pytest_cache .ruff_cache .mypy_cache

@@ -112,6 +112,25 @@ def _person_name(mark: Mark | None, default: str) -> str:
     return mark("text") if mark is not None else default
 
 
+def write_calendars(root: Path, first_year: int, years: int) -> None:
+    """Replace ``calendar/`` with one fictional calendar per academic year from ``first_year``."""
+    calendar = root / "calendar"
+    for old in calendar.glob("*.yml"):
+        old.unlink()
+    for k in range(years):
+        first = first_year + k
+        terms: list[dict[str, Any]] = []
+        for name, start, end in _half_terms(first):
+            term = TERMS[NAMES.index(name)]
+            if not terms or terms[-1]["name"] != term:
+                terms.append({"name": term, "half_terms": []})
+            terms[-1]["half_terms"].append({"name": name, "start": start.isoformat(),
+                                            "end": end.isoformat()})
+        (calendar / f"{_year_name(first)}.yml").write_text(
+            yaml.safe_dump({"year": _year_name(first), "terms": terms}, sort_keys=False),
+            encoding="utf-8")
+
+
 def write_trust(root: Path, schools: int = 4, supervisees: int = 3, years: int = 1,
                 first_year: int = 2025, seed: int = 7, mark: Mark | None = None,
                 commit: bool = True) -> dt.date:
@@ -149,22 +168,7 @@ def write_trust(root: Path, schools: int = 4, supervisees: int = 3, years: int =
                            "dsl_training": trained.isoformat()})
     (root / "people.yml").write_text(yaml.safe_dump({"people": people}, sort_keys=False),
                                      encoding="utf-8")
-    calendar = root / "calendar"
-    for old in calendar.glob("*.yml"):
-        old.unlink()
-    for k in range(years):
-        first = first_year + k
-        halves = _half_terms(first)
-        terms: list[dict[str, Any]] = []
-        for name, start, end in halves:
-            term = TERMS[NAMES.index(name)]
-            if not terms or terms[-1]["name"] != term:
-                terms.append({"name": term, "half_terms": []})
-            terms[-1]["half_terms"].append({"name": name, "start": start.isoformat(),
-                                            "end": end.isoformat()})
-        (calendar / f"{_year_name(first)}.yml").write_text(
-            yaml.safe_dump({"year": _year_name(first), "terms": terms}, sort_keys=False),
-            encoding="utf-8")
+    write_calendars(root, first_year, years)
 
     repo = RecordsRepo.load(root)
     writer = _Writer(root, repo, rng, mark)

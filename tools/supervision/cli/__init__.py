@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "sign": "supervision.cli.sign",
     "verify": "supervision.cli.verify",
     "history": "supervision.cli.history",
+    "demo": "supervision.cli.demo",
     # Enforcement on the git server (issue 8)
     "hook": "supervision.cli.hook",
 }

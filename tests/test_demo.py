@@ -1,0 +1,156 @@
+"""`supervision demo`: the fictional trust is built with real git and gpg, and the tools
+find exactly the problems planted in it (and nothing else)."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import git_env, run_cli
+
+TODAY = "2026-11-27"
+UNSIGNED = "records/northwind/2026-27/dsl-nw-1/2026-09-14-session.yaml"
+REBOOKED = "records/northwind/2026-27/dsl-nw-2/2026-09-16-session.yaml"
+DISPUTED = "records/hollowbrook/2026-27/dsl-hb-1/2026-09-14-session.yaml"
+STALE = "records/hollowbrook/2025-26/dsl-hb-2/2026-06-22-session.yaml"
+MISSED_CONTRACT = "contracts/wendle/dsl-lw-1-2026-09-03.yaml"
+
+
+@pytest.fixture(scope="module")
+def demo() -> Iterator[Path]:
+    # A short path: gpg-agent's socket may live in the demo's keyring folder.
+    folder = Path(tempfile.mkdtemp(dir="/tmp", prefix="svdemo-")) / "demo"
+    result = run_cli("demo", str(folder), "--no-serve", "--today", TODAY, cwd=folder.parent,
+                     env=git_env())
+    assert result.code == 0, result.out + result.err
+    (folder / "demo-output.txt").write_text(result.out)
+    yield folder
+    subprocess.run(["gpgconf", "--homedir", str(folder / "gnupg"), "--kill", "all"],
+                   capture_output=True)
+    shutil.rmtree(folder.parent, ignore_errors=True)
+
+
+def _json(folder: Path, *args: str) -> object:
+    result = run_cli(*args, "--format", "json", "--today", TODAY, cwd=folder / "trust",
+                     env=git_env())
+    assert result.code in (0, 1), result.err
+    return result.json()
+
+
+def test_check_finds_the_planted_problems_and_nothing_else(demo: Path) -> None:
+    found = {(p["rule"], p["path"]) for p in _json(demo, "check")}  # type: ignore[union-attr]
+    assert found == {
+        ("HALF-TERM-SESSION", MISSED_CONTRACT),      # no session in Autumn 1
+        ("RECORD-DEADLINE", UNSIGNED),               # the supervisor never signed it
+        ("SUPERVISEE-RESPONSE", UNSIGNED),           # nor did the supervisee
+        ("SUPERVISEE-RESPONSE", STALE),              # changed after the supervisee signed
+        ("REBOOK-DATE", REBOOKED),                   # rebooked 10 working days later
+    }
+    output = (demo / "demo-output.txt").read_text()
+    assert "=== supervision check" in output and "HALF-TERM-SESSION" in output
+
+
+def test_verify_sees_the_signatures_the_dispute_and_the_stale_record(demo: Path) -> None:
+    data = _json(demo, "verify")
+    assert isinstance(data, dict)
+    assert data["errors"] == []
+    statuses = {r["path"]: r["status"] for r in data["records"]}
+    assert statuses.pop(UNSIGNED) == "draft"
+    assert statuses.pop(DISPUTED) == "disputed"
+    assert statuses.pop(STALE) == "stale"
+    assert set(statuses.values()) == {"agreed"} and len(statuses) > 100
+    # Real signed commits by the right people: the admin's trust root, then everyone's.
+    assert data["trust"]["admins"][0]["person"] == "records-admin"
+    disputed = (demo / "trust" / DISPUTED).read_text()
+    assert "early help lead" in yaml.safe_load(disputed)["disagreement"]
+    log = subprocess.run(["git", "log", "--format=%G? %s"], cwd=demo / "trust",
+                         capture_output=True, text=True, env=git_env()).stdout
+    assert log.count("Sign-off: ") > 150
+
+
+def test_status_tells_each_person_what_is_overdue(demo: Path) -> None:
+    data = _json(demo, "status")
+    assert isinstance(data, dict)
+    overdue = {(p["id"], item["rule"]) for p in data["people"] for item in p["overdue"]}
+    assert ("deputy-nw", "RECORD-DEADLINE") in overdue
+    assert ("dsl-nw-1", "SUPERVISEE-RESPONSE") in overdue
+    assert ("dsl-hb-2", "SUPERVISEE-RESPONSE") in overdue
+    assert {("dsl-lw-1", "HALF-TERM-SESSION"), ("deputy-lw", "HALF-TERM-SESSION")} <= overdue
+    assert data["summary"]["overdue"] == 4
+
+
+def test_the_site_is_built_without_any_person_or_case(demo: Path) -> None:
+    site = demo / "site"
+    assert (site / "index.html").is_file() and (site / "reports").is_dir()
+    people = yaml.safe_load((demo / "trust" / "people.yml").read_text())["people"]
+    names = [p["name"] for p in people] + [p["id"] for p in people if "-" in p["id"]]
+    pages = [p.read_text(errors="replace") for p in site.rglob("*")
+             if p.is_file() and p.suffix in (".html", ".json", ".xml", ".svg")]
+    assert pages
+    refs = _case_refs(demo / "trust")
+    for text in pages:
+        assert not [n for n in names if n in text]
+        assert not [r for r in refs if r in text]
+
+
+def _case_refs(root: Path) -> set[str]:
+    refs: set[str] = set()
+    for path in (root / "records").rglob("*case-notes-*.yaml"):
+        refs.add(path.stem.rsplit("-case-notes-", 1)[1])
+    assert refs
+    return refs
+
+
+def test_a_rerun_replaces_the_demo_but_never_another_folder(demo: Path) -> None:
+    leftover = demo / "trust" / "records" / "leftover.txt"
+    leftover.write_text("from an earlier demo")
+    again = run_cli("demo", str(demo), "--no-serve", "--today", "2027-01-08", cwd=demo.parent,
+                    env=git_env())
+    assert again.code == 0, again.out + again.err
+    assert not leftover.exists()
+    assert "Planted on purpose" in again.out
+    # Early in a new term the story is shorter, and the problems are planted all the same.
+    result = run_cli("verify", "--format", "json", "--today", "2027-01-08",
+                     cwd=demo / "trust", env=git_env())
+    statuses = sorted(r["status"] for r in result.json()["records"])
+    assert {"disputed", "stale", "draft"} <= set(statuses)
+    subprocess.run(["gpgconf", "--homedir", str(demo / "gnupg"), "--kill", "all"],
+                   capture_output=True)
+
+    other = demo.parent / "not-a-demo"
+    other.mkdir()
+    (other / "precious.txt").write_text("keep me")
+    refused = run_cli("demo", str(other), "--no-serve", cwd=demo.parent, env=git_env())
+    assert refused.code == 1
+    assert "was not made by `supervision demo`" in refused.err
+    assert (other / "precious.txt").read_text() == "keep me"
+    assert sorted(p.name for p in other.iterdir()) == ["precious.txt"]
+
+
+def test_the_site_is_served_on_loopback_until_sigterm(demo: Path) -> None:
+    code = ("import sys\nfrom pathlib import Path\nfrom supervision.cli.demo import _serve\n"
+            "sys.exit(_serve(Path(sys.argv[1]), 0))\n")
+    server = subprocess.Popen([sys.executable, "-c", code, str(demo / "site")],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        line = ""
+        while "http://" not in line and server.poll() is None:
+            line = server.stdout.readline()
+        assert "http://127.0.0.1:" in line, line
+        url = line[line.index("http://"):].split()[0]
+        with urllib.request.urlopen(url, timeout=10) as page:
+            assert page.status == 200 and b"<html" in page.read().lower()
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=10) == 0
+    finally:
+        server.kill()
