@@ -113,7 +113,8 @@ def _case_refs(root: Path) -> set[str]:
 def test_a_rerun_replaces_the_demo_but_never_another_folder(demo: Path) -> None:
     leftover = demo / "trust" / "records" / "leftover.txt"
     leftover.write_text("from an earlier demo")
-    again = run_cli("demo", str(demo), "--no-serve", "--today", "2027-01-08", cwd=demo.parent,
+    # A relative DIR, as `make demo` passes it.
+    again = run_cli("demo", demo.name, "--no-serve", "--today", "2027-01-08", cwd=demo.parent,
                     env=git_env())
     assert again.code == 0, again.out + again.err
     assert not leftover.exists()

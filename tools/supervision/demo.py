@@ -627,6 +627,7 @@ def prepare(folder: Path) -> None:
 
 def build(folder: Path, today: dt.date, say: Any = print) -> Built:
     """Build the demo trust in ``folder/trust`` with keys in ``folder/gnupg``."""
+    folder = folder.resolve()  # git runs inside the trust: every path must be absolute
     prepare(folder)
     root = folder / "trust"
     done = subprocess.run([sys.executable, "-m", "supervision", "init", str(root), "--profile",
