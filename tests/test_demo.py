@@ -110,6 +110,33 @@ def _case_refs(root: Path) -> set[str]:
     return refs
 
 
+def test_checking_one_record_finds_what_the_whole_check_finds_there(demo: Path) -> None:
+    """Checking a record judges it against its people's records only (the pre-commit
+    hook's speed depends on that); for every record of the demo trust, the findings
+    must be exactly those the whole-repository check puts at that path."""
+    import datetime as dt
+
+    from supervision.checker import Checker, related_facts
+    from supervision.repo import RecordsRepo
+    from supervision.timerules import time_rules
+
+    repo = RecordsRepo.load(demo / "trust")
+    day = dt.date.fromisoformat(TODAY)
+
+    def findings(paths: list[str] | None) -> set[tuple[object, ...]]:
+        checker = Checker(repo, cross_rules=(time_rules,), today=day, results_cache=False)
+        return {(p.path, p.line, p.col, p.rule, p.severity, p.message)
+                for p in checker.run(paths).problems}
+
+    whole = findings(None)
+    records = repo.record_files()
+    assert {f[0] for f in whole} & set(records), "the demo has findings at records"
+    for path in records:
+        assert findings([path]) == {f for f in whole if f[0] == path}, path
+    facts = Checker(repo).records(records).facts
+    assert len(related_facts(facts, {UNSIGNED})) < len(facts) / 2
+
+
 def test_a_rerun_replaces_the_demo_but_never_another_folder(demo: Path) -> None:
     leftover = demo / "trust" / "records" / "leftover.txt"
     leftover.write_text("from an earlier demo")

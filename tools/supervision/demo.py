@@ -252,8 +252,7 @@ class _Planner:
             for year in (self.first_year, self.first_year + 1):
                 year_halves = calendar.half_terms(f"{year}-{(year + 1) % 100:02d}")
                 if year_halves and year_halves[0].start <= self.today:
-                    self.contracts(profile, sid, self._school_day(calendar,
-                                                                  year_halves[0].start))
+                    self.contracts(profile, sid, calendar.school_day_from(year_halves[0].start))
             for half in halves:
                 if half.start > self.today:
                     break
@@ -277,10 +276,10 @@ class _Planner:
         staff = self.staff[sid]
         session = profile.forms["session"]
         if profile.rules.supervisor_supervised_each_half_term:
-            day = self._school_day(calendar, half.start + dt.timedelta(days=4))
+            day = calendar.school_day_from(half.start + dt.timedelta(days=4))
             self.session(profile, session, sid, staff["deputy"], "trust-lead", day, calendar)
         for n, dsl in enumerate(staff["dsls"]):
-            day = self._school_day(calendar, half.start + dt.timedelta(days=10 + 3 * n))
+            day = calendar.school_day_from(half.start + dt.timedelta(days=10 + 3 * n))
             if half == last and dsl == PLANTED["missed-half-term"][0]:
                 self.planted["missed-half-term"] = f"{dsl} in {half.name} {half.year}"
                 continue
@@ -295,7 +294,7 @@ class _Planner:
             self.session(profile, session, sid, dsl, staff["deputy"], day, calendar, plant)
         group = profile.forms.get("group-session")
         if group is not None and profile.rules.group_sessions_per_half_term:
-            day = self._school_day(calendar, half.start + dt.timedelta(days=20))
+            day = calendar.school_day_from(half.start + dt.timedelta(days=20))
             if day < self.today:
                 header = {"kind": "session", "format": "group", "school": sid, "date": day,
                           "supervisor": staff["deputy"], "supervisees": list(staff["dsls"]),
@@ -344,7 +343,7 @@ class _Planner:
     def _late_rebook(self, profile: Profile, form: Form, sid: str, supervisor: str,
                      supervisee: str, day: dt.date, calendar: SchoolCalendar) -> dt.date:
         """Cancel the session on ``day``; it is held two weeks later: beyond the limit."""
-        new = self._school_day(calendar, day + dt.timedelta(days=14))
+        new = calendar.school_day_from(day + dt.timedelta(days=14))
         data = {"kind": "session", "format": "one-to-one", "school": sid, "date": day.isoformat(),
                 "supervisee": supervisee, "supervisor": supervisor, "status": "cancelled",
                 "cancellation": {"by": supervisor, "reason": "Called to an urgent meeting.",
@@ -373,7 +372,7 @@ class _Planner:
         """A QA review in each Summer 1 (agenda), an informal note in each Spring 1."""
         staff = self.staff[sid]
         if half.name == "Summer 1" and "qa-review" in profile.forms:
-            day = self._school_day(calendar, half.start + dt.timedelta(days=15))
+            day = calendar.school_day_from(half.start + dt.timedelta(days=15))
             for dsl in staff["dsls"]:
                 header = {"kind": "qa-review", "school": sid, "supervisee": dsl,
                           "supervisor": staff["deputy"], "reviewer": staff["head"], "date": day}
@@ -382,7 +381,7 @@ class _Planner:
                 if rec is not None:
                     self.sign(rec, "reviewer", staff["head"], _at(day, 16, 20))
         if half.name == "Spring 1" and "informal" in profile.forms:
-            day = self._school_day(calendar, half.start + dt.timedelta(days=17))
+            day = calendar.school_day_from(half.start + dt.timedelta(days=17))
             dsl = staff["dsls"][0]
             header = {"kind": "informal", "school": sid, "supervisee": dsl,
                       "supervisor": staff["deputy"], "date": day}
@@ -399,14 +398,6 @@ class _Planner:
                   days: int) -> None:
         self.sign(rec, "supervisor", supervisor, first)
         self.sign(rec, "supervisee", supervisee, first + dt.timedelta(days=days, hours=-1))
-
-    @staticmethod
-    def _school_day(calendar: SchoolCalendar, day: dt.date) -> dt.date:
-        for _ in range(30):
-            if calendar.is_school_day(day):
-                return day
-            day += dt.timedelta(days=1)
-        return day
 
 
 def plan(root: Path, today: dt.date) -> Plan:

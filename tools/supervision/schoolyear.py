@@ -224,6 +224,15 @@ class SchoolCalendar:
         return (day.weekday() < 5 and self.half_term_of(day) is not None
                 and self.bank_holiday(day) is None and self.closure(day) is None)
 
+    def school_day_from(self, day: dt.date, limit: int = 60) -> dt.date:
+        """``day`` if the school is open then, else the next school day (within ``limit``
+        days; ``day`` itself when there is none, e.g. outside every calendar)."""
+        for offset in range(limit):
+            candidate = day + dt.timedelta(days=offset)
+            if self.is_school_day(candidate):
+                return candidate
+        return day
+
     def is_working_day(self, day: dt.date) -> bool:
         known = self._working.get(day)
         if known is None:
