@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 PARALLEL_THRESHOLD = 400
 CACHE_MIN_FILES = 50  # below this, checking is quicker than loading the cache
 CHUNK = 250
+FEW_TO_REMEMBER = 20  # a path-limited run that re-checked no more than this does not save
 
 
 class CrossContext:
@@ -229,6 +230,7 @@ class Checker:
         self.cross_rules = cross_rules
         self.today = today or dt.date.today()
         self._files: list[str] | None = None
+        self._stamps: dict[str, list[int] | None] = {}
         #: False only in benchmarks measuring what the privacy guard costs.
         self.privacy = privacy
         #: Reuse a whole run's findings while nothing changed (for `supervision check`;
@@ -255,25 +257,31 @@ class Checker:
         guard = self.repo.privacy_guard().fingerprint if self.privacy else "off"
         return salt(self.repo.root, files, extra=f"facts{FACTS_VERSION};privacy:{guard}")
 
-    def records(self, relpaths: list[str]) -> CheckResult:
-        """Findings and facts for these record paths, using the cache for many files."""
+    def _stamp(self, relpath: str) -> list[int] | None:
+        """A file's stamp, read once per run (the results key and the cache share it)."""
+        if relpath not in self._stamps:
+            self._stamps[relpath] = stamp(str(self.repo.root) + os.sep + relpath)
+        return self._stamps[relpath]
+
+    def records(self, relpaths: list[str], keep: set[str] | None = None) -> CheckResult:
+        """Findings and facts for these record paths, using the cache for many files.
+
+        ``keep``: only findings at these paths are wanted (facts come for every path).
+        """
         result = CheckResult()
         use_cache = self.use_cache and len(relpaths) >= CACHE_MIN_FILES
         cache = Cache(self.repo.root, "check", self._salt()) if use_cache else None
         todo: list[str] = []
-        stamps: dict[str, list[int] | None] = {}
-        base = str(self.repo.root) + os.sep
         problems = result.problems
         facts_by_path = result.facts
         for relpath in relpaths:
             hit = None
             if cache is not None:
-                st = stamp(base + relpath)
-                stamps[relpath] = st
+                st = self._stamp(relpath)
                 hit = cache.get(relpath, st) if st is not None else None
             if hit is not None:
                 found, facts = hit
-                if found:
+                if found and (keep is None or relpath in keep):
                     problems += [Problem(*row) for row in found]
                 if facts is not None:
                     facts_by_path[relpath] = facts
@@ -284,14 +292,17 @@ class Checker:
             problems += found_now
             if facts is not None:
                 facts_by_path[relpath] = facts
-            st = stamps.get(relpath)
+            st = self._stamps.get(relpath)
             if cache is not None and st is not None:
                 rows = [_row(p) for p in found_now]
                 cache.put(relpath, st, (rows, facts))
         if cache is not None:
             if len(relpaths) == len(self.repo_files()):  # a whole-repo run: forget deleted files
                 cache.prune(set(relpaths))
-            cache.save()
+            if keep is None or not set(todo) <= keep or len(todo) > FEW_TO_REMEMBER:
+                cache.save()
+            # else: the pre-commit case, a few just-edited records. Rewriting the whole
+            # cache would cost more than checking them again; the next whole run saves.
         return result
 
     def repo_files(self) -> list[str]:
@@ -301,6 +312,7 @@ class Checker:
 
     def run(self, paths: list[str] | None = None) -> CheckResult:
         """Check the whole repository (``paths`` None) or only the given files."""
+        self._stamps = {}  # files may have changed since an earlier run of this checker
         if self.results_cache and self.use_cache:
             cached = self._run_with_results_cache(paths)
             if cached is not None:
@@ -337,7 +349,7 @@ class Checker:
             records = [p for p in paths if p not in settings and not p.startswith(calendar)]
             # Cross-record rules need every record's facts; the cache makes that cheap.
             pool = sorted(set(records) | (set(all_records) if self.cross_rules else set()))
-            result = self.records(pool)
+            result = self.records(pool, keep=wanted)
             result.problems = [p for p in config_problems if p.path in wanted] + [
                 p for p in result.problems if p.path in wanted]
             result.checked = len(paths)
@@ -362,12 +374,11 @@ class Checker:
         rules = ",".join(f"{r.__module__}.{r.__qualname__}" for r in self.cross_rules)
         digest.update(f"{self._salt()}|{self.today}|"
                       f"{head_commit(self.repo.root)}|{rules}|{self.privacy}|".encode())
-        base = str(self.repo.root) + os.sep
         calendar = self.repo.root / self._calendar_folder()
         extra = sorted(str(p.relative_to(self.repo.root)) for p in calendar.glob("*.y*ml")) \
             if calendar.is_dir() else []
         for relpath in [*files, *extra]:
-            st = stamp(base + relpath)
+            st = self._stamp(relpath)
             if st is None:
                 return None
             digest.update(f"{relpath}:{st[0]}:{st[1]}:{st[2]};".encode())

@@ -152,9 +152,8 @@ def _save(root: Path, history: RecordHistory) -> None:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"format": HISTORY_FORMAT, "head": history.head,
-                           "days": history.days}, handle,
-                          separators=(",", ":"))
+                handle.write(json.dumps({"format": HISTORY_FORMAT, "head": history.head,
+                                         "days": history.days}, separators=(",", ":")))
             os.replace(tmp, path)
         except OSError:
             with contextlib.suppress(OSError):

@@ -38,7 +38,9 @@ import contextlib
 import datetime as dt
 import json
 import os
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Protocol
 
 from supervision.history import RecordHistory
@@ -122,9 +124,15 @@ class VerifiedSignoffs:
 
     from_signatures = True
 
-    def __init__(self, history: RecordHistory, verified: dict[str, list[Signoff]]) -> None:
-        self.history = history
+    def __init__(self, history: Callable[[], RecordHistory],
+                 verified: Mapping[str, list[Signoff]]) -> None:
+        self._read_history = history
         self.verified = verified
+
+    @cached_property
+    def history(self) -> RecordHistory:
+        """Read only when a rule asks when a record was first committed."""
+        return self._read_history()
 
     def first_committed(self, path: str) -> dt.date | None:
         return self.history.first_committed(path)
@@ -136,7 +144,31 @@ class VerifiedSignoffs:
         return role in SIGNERS.get(form, ())
 
 
-def verified_signoffs(repo: Any, use_cache: bool = True) -> dict[str, list[Signoff]] | None:
+class _StoredSignoffs(Mapping[str, list[Signoff]]):
+    """Remembered sign-offs, turned into :class:`Signoff` rows only when asked for:
+    checking one record of a large trust reads a handful of its 20,000 paths."""
+
+    def __init__(self, rows: dict[str, list[list[Any]]]) -> None:
+        self.rows = rows
+        self.made: dict[str, list[Signoff]] = {}
+
+    def __getitem__(self, path: str) -> list[Signoff]:
+        made = self.made.get(path)
+        if made is None:
+            made = [Signoff(r, who, dt.date.fromisoformat(d), c)
+                    for r, who, d, c in self.rows[path]]
+            self.made[path] = made
+        return made
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def verified_signoffs(repo: Any,
+                      use_cache: bool = True) -> Mapping[str, list[Signoff]] | None:
     """Per record path, its verified sign-offs; None when the repository does not sign."""
     if repo.config is None or not repo.config.admins:
         return None
@@ -157,10 +189,8 @@ def verified_signoffs(repo: Any, use_cache: bool = True) -> dict[str, list[Signo
         if use_cache:
             with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
                 stored = json.loads(path.read_text(encoding="utf-8"))
-                if stored["key"] == key:
-                    return {p: [Signoff(r, who, dt.date.fromisoformat(d), c)
-                                for r, who, d, c in rows]
-                            for p, rows in stored["records"].items()}
+                if stored["key"] == key and isinstance(stored["records"], dict):
+                    return _StoredSignoffs(stored["records"])
         analysis = verifier.run()
     except (GitError, NotAGitRepository, OSError):
         return None
@@ -193,8 +223,7 @@ def signoff_source(repo: Any, facts: dict[str, dict[str, Any]],
     """Verified sign-offs when the repository signs, else commit dates."""
     from supervision.history import read_history
 
-    history = read_history(repo.root, use_cache)
     verified = verified_signoffs(repo, use_cache)
     if verified is not None:
-        return VerifiedSignoffs(history, verified)
-    return CommitDateSignoffs(history, facts)
+        return VerifiedSignoffs(lambda: read_history(repo.root, use_cache), verified)
+    return CommitDateSignoffs(read_history(repo.root, use_cache), facts)
