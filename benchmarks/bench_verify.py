@@ -22,29 +22,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from signed_history import Generated, generate, import_into_gpg
+from signed_history import from_repo, generate, import_into_gpg
 from supervision.cache import cache_dir
-from supervision.openpgp import read_certs
-
-
-def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, bytes]:
-    """Wall seconds, peak RSS in MiB and stdout of one child process."""
-    with tempfile.TemporaryFile() as out:
-        started = time.perf_counter()
-        child = subprocess.Popen(args, cwd=cwd, env=env, stdout=out, stderr=subprocess.DEVNULL)
-        _pid, status, usage = os.wait4(child.pid, 0)
-        seconds = time.perf_counter() - started
-        child.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        data = out.read()
-    if child.returncode not in (0, 1):
-        raise SystemExit(f"{' '.join(args)} failed with exit {child.returncode}")
-    return seconds, usage.ru_maxrss // 1024, data
+from timing import timed
 
 
 def run(out: Path, schools: int, supervisees: int, years: int, reuse: bool,
@@ -55,10 +39,7 @@ def run(out: Path, schools: int, supervisees: int, years: int, reuse: bool,
                GIT_CONFIG_NOSYSTEM="1")
     try:
         if reuse and repo.exists():
-            made = Generated(repo)
-            made.certs = [p.read_text() for p in sorted((repo / "keys").glob("*.asc"))]
-            made.fingerprints = [read_certs(c.encode())[0].fingerprint.upper()
-                                 for c in made.certs]
+            made = from_repo(repo)
         else:
             shutil.rmtree(out, ignore_errors=True)
             out.mkdir(parents=True)

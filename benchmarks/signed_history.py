@@ -128,8 +128,11 @@ class _History:
         self.head: str | None = None
         self.count = 0
 
-    def commit(self, signer: Any, ident: str, author_time: int, message: str) -> str:
-        now = int(time.time())
+    def commit(self, signer: Any, ident: str, author_time: int, message: str,
+               committer_time: int | None = None) -> str:
+        """Sign and write a commit of the current tree; the committer time defaults to now
+        (a realistic timeline passes the day it happened: deadlines count from it)."""
+        now = int(time.time()) if committer_time is None else committer_time
         tree = self.tree.write(self.pack)
         lines = [f"tree {tree}"]
         if self.head:
@@ -143,6 +146,62 @@ class _History:
         self.head = self.pack.add("commit", data)
         self.count += 1
         return self.head
+
+
+@dataclass
+class Keys:
+    """Every person's OpenPGP key, made in-process (pysequoia)."""
+
+    secret: dict[str, Any]
+    certs: dict[str, Any]
+    fingerprints: dict[str, str]  # person id -> upper-case fingerprint
+    signers: dict[str, Any]
+
+    def armored(self) -> list[str]:
+        return [str(self.certs[pid]) for pid in self.certs]
+
+    def write(self, keys_dir: Path) -> None:
+        """keys/<id>.asc for everyone: the copies verify reads."""
+        for pid, cert in self.certs.items():
+            (keys_dir / f"{pid}.asc").write_text(str(cert))
+
+
+def make_keys(people: list[tuple[str, str]]) -> Keys:
+    """A key for each (person id, name)."""
+    secret = {pid: pysequoia.Tsk.generate(f"{name} <{pid}@example.invalid>")
+              for pid, name in people}
+    certs = {pid: key.extract_certificate() for pid, key in secret.items()}
+    return Keys(secret, certs, {pid: c.fingerprint.upper() for pid, c in certs.items()},
+                {pid: key.signer() for pid, key in secret.items()})
+
+
+def ident(pid: str) -> str:
+    """The author and committer of a person's commits."""
+    return f"{pid} <{pid}@example.invalid>"
+
+
+def start_history(target: Path, admin_signer: Any, admin_ident: str, when: int,
+                  env: dict[str, str] | None = None) -> tuple[_Pack, _Dir, _History]:
+    """Put the working tree made by ``supervision init`` (and adjusted) into the first
+    commit, signed by the records admin: the trust root."""
+    pack = _Pack(target / ".git", env)
+    tree = _Dir()
+    for path in sorted(p for p in target.rglob("*") if p.is_file() and ".git" not in p.parts):
+        tree.put(list(path.relative_to(target).parts), pack.add("blob", path.read_bytes()))
+    history = _History(pack, tree)
+    history.commit(admin_signer, admin_ident, when, "Start the supervision records\n",
+                   committer_time=when)
+    return pack, tree, history
+
+
+def finish_history(target: Path, pack: _Pack, history: _History,
+                   env: dict[str, str] | None = None) -> None:
+    """Write the last packfile, point main at the last commit and check it out."""
+    pack.flush()
+    assert history.head is not None
+    _run(["git", "update-ref", "refs/heads/main", history.head], cwd=target, env=env)
+    _run(["git", "symbolic-ref", "HEAD", "refs/heads/main"], cwd=target, env=env)
+    _run(["git", "reset", "-q", "--hard", "main"], cwd=target, env=env)
 
 
 def _person(pid: str, name: str, roles: list[str], school: str | None, fpr: str) -> str:
@@ -167,7 +226,6 @@ def generate(target: Path, schools: int = 36, supervisees: int = 4, years: int =
     _run([sys.executable, "-m", "supervision", "init", str(target), "--profile", profile,
           "--org", "Benchmark Trust (fictional)", "--no-hooks"], cwd=target.parent, env=env)
     rng = random.Random(seed)
-    keys: dict[str, Any] = {}
     school_ids = [f"school-{n:02d}" for n in range(1, schools + 1)]
     people: list[tuple[str, str, list[str], str | None]] = [
         ("admin-1", "Records Admin (fictional)", ["admin", "headteacher", "qa-reviewer"], None)]
@@ -176,15 +234,12 @@ def generate(target: Path, schools: int = 36, supervisees: int = 4, years: int =
                        ["deputy-head", "supervisor"], school))
         people += [(f"dsl-{n:02d}-{k}", f"Sample Lead {n:02d}-{k} (fictional)", ["dsl"], school)
                    for k in range(1, supervisees + 1)]
-    for pid, name, _roles, _school in people:
-        keys[pid] = pysequoia.Tsk.generate(f"{name} <{pid}@example.invalid>")
-    certs = {pid: keys[pid].extract_certificate() for pid in keys}
-    fprs = {pid: certs[pid].fingerprint.upper() for pid in certs}
-    signers = {pid: keys[pid].signer() for pid in keys}
-    out.certs = [str(certs[pid]) for pid in certs]
+    made = make_keys([(pid, name) for pid, name, _roles, _school in people])
+    fprs, signers = made.fingerprints, made.signers
+    out.certs = made.armored()
     out.fingerprints = list(fprs.values())
     out.people = len(people)
-    out.admin = keys["admin-1"]
+    out.admin = made.secret["admin-1"]
 
     # The working tree written by `init`, adjusted: schools, admins, people, keys.
     config = (target / "supervision.yml").read_text()
@@ -199,18 +254,10 @@ def generate(target: Path, schools: int = 36, supervisees: int = 4, years: int =
         "# Fictional people for the sign-off benchmark.\npeople:\n"
         + "".join(_person(pid, name, roles, school, fprs[pid])
                   for pid, name, roles, school in people))
-    for pid in certs:
-        (target / "keys" / f"{pid}.asc").write_text(str(certs[pid]))
-
-    git_dir = target / ".git"
-    pack = _Pack(git_dir, env)
-    tree = _Dir()
-    for path in sorted(p for p in target.rglob("*") if p.is_file() and ".git" not in p.parts):
-        tree.put(list(path.relative_to(target).parts), pack.add("blob", path.read_bytes()))
-    history = _History(pack, tree)
-    admin_ident = "Records Admin <admin-1@example.invalid>"
-    history.commit(signers["admin-1"], admin_ident, int(time.time()),
-                   "Start the supervision records\n")
+    made.write(target / "keys")
+    now = int(time.time())
+    pack, tree, history = start_history(target, signers["admin-1"],
+                                        "Records Admin <admin-1@example.invalid>", now, env)
 
     repo = RecordsRepo.load(target)
     forms = {kind: repo.form(school_ids[0], kind) for kind in ("contract", "session")}
@@ -259,23 +306,27 @@ def generate(target: Path, schools: int = 36, supervisees: int = 4, years: int =
                         blob = pack.add("blob", text.encode())
                         tree.put(relpath.split("/"), blob)
                         stamp = int(dt.datetime.combine(date, dt.time(15), dt.UTC).timestamp())
-                        sup_ident = f"{supervisor} <{supervisor}@example.invalid>"
-                        history.commit(signers[supervisor], sup_ident, stamp,
+                        history.commit(signers[supervisor], ident(supervisor), stamp,
                                        f"{kind.capitalize()} record {relpath}\n")
                         for role, pid in (("supervisor", supervisor), ("supervisee", supervisee)):
-                            history.commit(signers[pid], f"{pid} <{pid}@example.invalid>",
-                                           stamp + 86400, signoff_message(role, relpath, blob,
-                                                                          pid, False))
+                            history.commit(signers[pid], ident(pid), stamp + 86400,
+                                           signoff_message(role, relpath, blob, pid, False))
                             out.signoffs += 1
                         out.records += 1
-    pack.flush()
-    assert history.head is not None
-    _run(["git", "update-ref", "refs/heads/main", history.head], cwd=target, env=env)
-    _run(["git", "symbolic-ref", "HEAD", "refs/heads/main"], cwd=target, env=env)
-    _run(["git", "reset", "-q", "--hard", "main"], cwd=target, env=env)
+    finish_history(target, pack, history, env)
     out.commits = history.count
     out.seconds = time.perf_counter() - started
     return out
+
+
+def from_repo(repo: Path) -> Generated:
+    """What an earlier run generated, read back from keys/ (enough for import_into_gpg)."""
+    from supervision.openpgp import read_certs
+
+    made = Generated(repo)
+    made.certs = [p.read_text() for p in sorted((repo / "keys").glob("*.asc"))]
+    made.fingerprints = [read_certs(c.encode())[0].fingerprint.upper() for c in made.certs]
+    return made
 
 
 def import_into_gpg(generated: Generated, gnupghome: Path) -> None:

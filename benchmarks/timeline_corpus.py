@@ -60,7 +60,7 @@ class Stats:
     by_kind: dict[str, int] = field(default_factory=dict)
 
 
-def _env(day: dt.date | None = None) -> dict[str, str]:
+def git_env(day: dt.date | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.update({
         "GIT_AUTHOR_NAME": "Corpus Builder", "GIT_AUTHOR_EMAIL": "corpus@example.invalid",
@@ -87,7 +87,12 @@ def _person_name(index: int) -> str:
     return f"{FIRST[index % len(FIRST)]} {LAST[(index // len(FIRST)) % len(LAST)]} {index}"
 
 
-class _Builder:
+class Builder:
+    """Plans the trust (people, calendars, every record with its date) and writes it.
+
+    ``init`` and ``build`` plan; ``write_and_commit`` commits unsigned, term by term.
+    benchmarks/corpus.py commits the same plan record by record, signed."""
+
     def __init__(self, dest: Path, schools: int, supervisees: int, years: int,
                  records: int, today: dt.date, seed: int) -> None:
         self.dest = dest
@@ -110,7 +115,7 @@ class _Builder:
         subprocess.run([sys.executable, "-m", "supervision", "init", str(self.dest),
                         "--profile", "agenda", "--org", "Benchmark Trust (fictional)",
                         "--no-hooks", "--today", self.today.isoformat()],
-                       check=True, capture_output=True, env=_env())
+                       check=True, capture_output=True, env=git_env())
         template = (self.dest / "calendar" / f"{TEMPLATE_YEAR}.yml").read_text()
         shift0 = int(TEMPLATE_YEAR[:4])
         for year in self.years:
@@ -303,10 +308,10 @@ class _Builder:
 
     # -- writing and committing ------------------------------------------------------------
     def write_and_commit(self) -> None:
-        subprocess.run(["git", "add", "-A"], cwd=self.dest, check=True, env=_env())
+        subprocess.run(["git", "add", "-A"], cwd=self.dest, check=True, env=git_env())
         start = dt.date(int(self.years[0][:4]), 9, 1)
         subprocess.run(["git", "commit", "-q", "-m", "Set up the benchmark trust"],
-                       cwd=self.dest, check=True, env=_env(start))
+                       cwd=self.dest, check=True, env=git_env(start))
         self.stats.commits += 1
         calendar = load_calendar(self.dest)
         # One commit per term, dated the day after the term ends (today for the current one).
@@ -320,14 +325,28 @@ class _Builder:
             for relpath, data in batches[when]:
                 path = self.dest / relpath
                 path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(yaml.dump(data, Dumper=Dumper, sort_keys=False,
-                                          allow_unicode=True, width=100))
+                path.write_text(record_text(data))
             subprocess.run(["git", "add", "-A", "records", "contracts"], cwd=self.dest,
-                           check=True, env=_env())
+                           check=True, env=git_env())
             subprocess.run(["git", "commit", "-q", "-m", f"Records up to {when}"],
-                           cwd=self.dest, check=True, env=_env(when))
+                           cwd=self.dest, check=True, env=git_env(when))
             self.stats.commits += 1
         self.stats.records = len(self.pending)
+
+
+def record_text(data: dict[str, Any]) -> str:
+    """A record as YAML, the way every corpus writes it."""
+    return yaml.dump(data, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+def plan_corpus(dest: Path, schools: int = 10, supervisees: int = 200, years: int = 3,
+                records: int = 10_000, today: dt.date = TODAY, seed: int = 7) -> Builder:
+    """Run ``supervision init`` in ``dest`` and plan every record (nothing committed):
+    ``builder.pending`` holds (day, path, data) and ``builder.by_school`` the people."""
+    builder = Builder(dest, schools, supervisees, years, records, today, seed)
+    builder.init()
+    builder.build()
+    return builder
 
 
 def _school_day(calendar: Any, day: dt.date) -> dt.date:
@@ -342,9 +361,7 @@ def build_corpus(dest: Path, schools: int = 10, supervisees: int = 200, years: i
                  records: int = 10_000, today: dt.date = TODAY, seed: int = 7) -> Stats:
     """Create the corpus in ``dest`` (which must not exist, or be empty); return its stats."""
     started = time.perf_counter()
-    builder = _Builder(dest, schools, supervisees, years, records, today, seed)
-    builder.init()
-    builder.build()
+    builder = plan_corpus(dest, schools, supervisees, years, records, today, seed)
     builder.write_and_commit()
     builder.stats.seconds = time.perf_counter() - started
     return builder.stats
