@@ -119,6 +119,7 @@ class SchoolCalendar:
                                   key=lambda h: h.start)
         self._working: dict[dt.date, bool] = {}
         self._counts_for: dict[dt.date, HalfTerm | None] = {}
+        self._terms: dict[str, list[HalfTerm]] = {}
 
     # -- lookups -------------------------------------------------------------------
     def year(self, name: str) -> SchoolYear | None:
@@ -174,7 +175,11 @@ class SchoolCalendar:
 
     def term_half_terms(self, half: HalfTerm) -> list[HalfTerm]:
         """Both half terms of the term ``half`` belongs to."""
-        return [h for h in self._half_terms if h.term_key == half.term_key]
+        found = self._terms.get(half.term_key)
+        if found is None:
+            found = [h for h in self._half_terms if h.term_key == half.term_key]
+            self._terms[half.term_key] = found
+        return list(found)
 
     def soon_until(self, day: dt.date) -> dt.date | None:
         """End of the half term after the one ``day`` is in (or, in a holiday, follows).

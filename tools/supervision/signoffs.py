@@ -39,9 +39,8 @@ import datetime as dt
 import json
 import os
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from supervision.history import RecordHistory
 
@@ -56,8 +55,9 @@ SIGNERS: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Signoff:
+class Signoff(NamedTuple):
+    """One role's sign-off (a tuple: tens of thousands are made per run, cheaply)."""
+
     role: str
     person: str | None
     date: dt.date

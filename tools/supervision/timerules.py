@@ -457,7 +457,11 @@ class TimeRules:
                 half = self.cal.half_term_counting(rec.day)
                 if rec.status == "held" and half is not None:
                     groups[half.key] += 1
-            sessions = self.index.sessions.get(pid, [])
+            by_half: dict[str, list[Rec]] = defaultdict(list)
+            for rec in self.index.sessions.get(pid, []):
+                counting = self.cal.half_term_counting(rec.day)
+                if counting is not None:
+                    by_half[counting.key].append(rec)
             for half in halves:
                 contract = self.contract_on(pid, half.end)
                 assert contract is not None
@@ -465,7 +469,7 @@ class TimeRules:
                 if rules is None:
                     continue
                 people = (contract.supervisor, pid)
-                in_half = [r for r in sessions if self.cal.half_term_counting(r.day) == half]
+                in_half = by_half.get(half.key, [])
                 booked = counted.get(half.key, []) + [r for r in in_half
                                                       if r.status == "planned"]
                 cancelled = [r for r in in_half if r.status == "cancelled"]
