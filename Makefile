@@ -37,5 +37,11 @@ demo: $(STAMP)
 demo-check: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/supervision demo $(DEMO_DIR) --no-serve
 
+# The benchmark (docs/performance.md): the corpus is made once in build/bench-corpus,
+# then every command and the two anchors are timed; over an hour at the default scale,
+# nearly all of it git log. BENCH_ARGS="--anchor-runs 0" skips the anchors.
+bench: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/run.py --corpus build/bench-corpus $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) build site .pytest_cache .ruff_cache .mypy_cache
