@@ -52,6 +52,20 @@ def test_corpus_and_run_make_every_row(tmp_path: Path) -> None:
     assert results["corpus"]["signoffs"] > results["corpus"]["records"] // 2
     assert all(m["seconds"] and m["peak_mib"] for m in results["measures"].values())
 
+    # The anchors measured on their own (git log on the newest commits, scaled), then one
+    # table from both runs' saved figures.
+    anchors = tmp_path / "anchors.json"
+    _run("run.py", "--corpus", str(corpus), "--runs", "0", "--git-log-commits", "5",
+         "--write", str(tmp_path / "anchors.md"), "--json", str(anchors))
+    saved = json.loads(anchors.read_text())
+    assert saved["outcome"]["git_log_sample"] == 5
+    assert not saved["measures"]["check_cold"]["seconds"]
+    _run("run.py", "--corpus", str(corpus), "--from-json", str(raw), "--anchors-from",
+         str(anchors), "--write", str(page))
+    text = page.read_text()
+    assert "newest 5 commits and scaled to all" in text and "`--anchors-from`" in text
+    assert "not run" not in text
+
 
 def test_performance_page_is_not_shipped_to_schools(tmp_path: Path) -> None:
     """docs/performance.md is about this project, not a school's records: `supervision
