@@ -91,15 +91,12 @@ def related_facts(facts: dict[str, dict[str, Any]],
     """
     people: set[str] = set()
     for path in wanted:
-        if not path.startswith(RECORD_ROOTS):
+        if path.split("/", 1)[0] not in RECORD_DIRS:
             return facts
         people.update(_people_of(facts.get(path)))
     if not people:
         return {}
     return {path: f for path, f in facts.items() if people.intersection(_people_of(f))}
-
-
-RECORD_ROOTS = ("records/", "contracts/")
 
 
 def _people_of(f: dict[str, Any] | None) -> list[str]:

@@ -127,12 +127,11 @@ class Event:
 
 @dataclass
 class Plan:
-    today: dt.date
     first_year: int
     people: list[Person]
-    schools: list[dict[str, Any]]
     records: list[Record]
-    planted: dict[str, str]  # key -> record path (or people.yml for the missed half term)
+    #: PLANTED key -> the record's path (for the missed half term: who and when)
+    planted: dict[str, str]
 
     def events(self) -> list[Event]:
         out: list[Event] = []
@@ -152,8 +151,7 @@ def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 class _Planner:
     """Builds the :class:`Plan`; randomness is seeded, so a given 'today' gives one story."""
 
-    def __init__(self, root: Path, today: dt.date) -> None:
-        self.root = root
+    def __init__(self, today: dt.date) -> None:
         self.today = today
         self.now = _at(today, 18)
         self.rng = random.Random(SEED)
@@ -209,9 +207,9 @@ class _Planner:
     def _actions(self, form: Form, data: dict[str, Any], day: dt.date) -> None:
         """Distinct wording, owners from the record, due by the next half term's session."""
         owners = [p for p in (data.get("supervisor"), data.get("supervisee")) if p]
-        due = max(day + dt.timedelta(days=42), self.today + dt.timedelta(days=20))
-        if day + dt.timedelta(days=42) < self.today:
-            due = day + dt.timedelta(days=42)
+        due = day + dt.timedelta(days=42)
+        if due >= self.today:  # the latest actions: not due within the next few weeks
+            due = max(due, self.today + dt.timedelta(days=20))
         for _keypath, f, value in walk(form.fields, data):
             if f.type == "actions" and isinstance(value, list):
                 for item in value:
@@ -240,8 +238,8 @@ class _Planner:
 
     # -- the story -------------------------------------------------------------------
     def story(self, repo: RecordsRepo, calendar: SchoolCalendar) -> None:
-        halves = [h for year in (self.first_year, self.first_year + 1)
-                  for h in calendar.half_terms(f"{year}-{(year + 1) % 100:02d}")]
+        years = [academic_year(dt.date(y, 9, 1)) for y in (self.first_year, self.first_year + 1)]
+        halves = [h for year in years for h in calendar.half_terms(year)]
         ended = [h for h in halves if h.end < self.today]
         if len(ended) < 2:
             raise DemoError("the demo calendar has fewer than two finished half terms")
@@ -249,8 +247,8 @@ class _Planner:
         for sid, _name, _profile, _code in SCHOOLS:
             profile = repo.profile_for(sid)
             assert profile is not None
-            for year in (self.first_year, self.first_year + 1):
-                year_halves = calendar.half_terms(f"{year}-{(year + 1) % 100:02d}")
+            for year in years:
+                year_halves = calendar.half_terms(year)
                 if year_halves and year_halves[0].start <= self.today:
                     self.contracts(profile, sid, calendar.school_day_from(year_halves[0].start))
             for half in halves:
@@ -403,7 +401,7 @@ class _Planner:
 def plan(root: Path, today: dt.date) -> Plan:
     """Write the trust's settings, people and calendars into ``root`` (made by
     ``supervision init``) and work out every record and sign-off up to ``today``."""
-    planner = _Planner(root, today)
+    planner = _Planner(today)
     planner.cast()
     write_calendars(root, planner.first_year, 2)
     config = yaml.safe_load((root / "supervision.yml").read_text(encoding="utf-8"))
@@ -419,8 +417,7 @@ def plan(root: Path, today: dt.date) -> Plan:
     repo = RecordsRepo.load(root)
     calendar = load_calendar(root)
     planner.story(repo, calendar)
-    return Plan(today, planner.first_year, planner.people, schools, planner.records,
-                planner.planted)
+    return Plan(planner.first_year, planner.people, planner.records, planner.planted)
 
 
 def _write_people(root: Path, people: list[Person], fingerprints: dict[str, str]) -> None:

@@ -598,35 +598,26 @@ class TimeRules:
                              f"the record of the session on {rec.day} is due by {deadline}",
                              people, due=deadline, school=rec.school)
                 continue
-            committed = self.signoffs.first_committed(rec.path)
-            if first is None and self.signoffs.from_signatures and committed is not None:
-                # Committed, but its supervisor has not signed it off.
+            if first is None:
+                if (self.signoffs.from_signatures
+                        and self.signoffs.first_committed(rec.path) is not None):
+                    # Committed, but its supervisor has not signed it off.
+                    late, waiting = ("is not signed off by its supervisor yet",
+                                     "awaits the supervisor's sign-off")
+                    hint = f"The supervisor signs it: supervision sign {rec.path}"
+                else:  # written, not committed yet
+                    late, waiting = "is not committed yet", "is written but not committed yet"
+                    hint = "Commit the record now; the supervisee then signs it."
                 if deadline is not None and deadline < self.today:
                     days = self.cal.working_days_between(rec.day, self.today)
                     self.add("RECORD-DEADLINE", OVERDUE, (rec.path, rec.at("date")),
-                             f"the record of the session on {rec.day} is not signed off by "
-                             f"its supervisor yet, {days} working days after the session; "
-                             f"{policy} (by {deadline})", people, due=deadline,
-                             school=rec.school, severity=WARNING,
-                             hint=f"The supervisor signs it: supervision sign {rec.path}")
+                             f"the record of the session on {rec.day} {late}, {days} working "
+                             f"days after the session; {policy} (by {deadline})", people,
+                             due=deadline, school=rec.school, severity=WARNING, hint=hint)
                 else:
                     self.add("RECORD-DEADLINE", AWAITING, (rec.path, rec.at("date")),
-                             f"the record of the session on {rec.day} awaits the supervisor's "
-                             "sign-off" + (f"; due by {deadline}" if deadline else ""),
-                             people, due=deadline, school=rec.school)
-            elif first is None:  # written, not committed yet
-                if deadline is not None and deadline < self.today:
-                    days = self.cal.working_days_between(rec.day, self.today)
-                    self.add("RECORD-DEADLINE", OVERDUE, (rec.path, rec.at("date")),
-                             f"the record of the session on {rec.day} is not committed yet, "
-                             f"{days} working days after the session; {policy} (by "
-                             f"{deadline})", people, due=deadline, school=rec.school,
-                             severity=WARNING,
-                             hint="Commit the record now; the supervisee then signs it.")
-                else:
-                    self.add("RECORD-DEADLINE", AWAITING, (rec.path, rec.at("date")),
-                             f"the record of the session on {rec.day} is written but not "
-                             "committed yet" + (f"; due by {deadline}" if deadline else ""),
+                             f"the record of the session on {rec.day} {waiting}"
+                             + (f"; due by {deadline}" if deadline else ""),
                              people, due=deadline, school=rec.school)
             elif deadline is not None and first > deadline:
                 days = self.cal.working_days_between(rec.day, first)
