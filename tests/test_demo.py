@@ -182,3 +182,30 @@ def test_the_site_is_served_on_loopback_until_sigterm(demo: Path) -> None:
         assert server.wait(timeout=10) == 0
     finally:
         server.kill()
+
+
+def test_bad_demo_arguments_are_refused_before_anything_is_made(tmp_path: Path) -> None:
+    bad_port = run_cli("demo", str(tmp_path / "a"), "--port", "70000", cwd=tmp_path)
+    assert bad_port.code == 2 and "70000 is not a port number" in bad_port.err
+    long = tmp_path / ("x" * 120)
+    too_long = run_cli("demo", str(long), "--no-serve", cwd=tmp_path)
+    assert too_long.code == 1 and "too long for gpg-agent's sockets" in too_long.err
+    assert not (tmp_path / "a").exists() and not long.exists()
+
+
+def test_serving_on_a_port_in_use_says_so(tmp_path: Path) -> None:
+    import socket
+
+    (tmp_path / "index.html").write_text("<html></html>")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code = ("import sys\nfrom pathlib import Path\nfrom supervision.cli import Refused\n"
+                "from supervision.cli.demo import _serve\n"
+                "try:\n    _serve(Path(sys.argv[1]), int(sys.argv[2]))\n"
+                "except Refused as exc:\n    print(exc, '|', exc.hint)\n")
+        done = subprocess.run([sys.executable, "-c", code, str(tmp_path), str(port)],
+                              capture_output=True, text=True, timeout=30)
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stdout, done.stdout + done.stderr
+    assert "try --port 8001" in done.stdout
