@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 schemas: $(STAMP)
-	$(BIN)/supervision schema --write tools/supervision/schemas
+	$(BIN)/supervision schema --write tools/supervision/forms/schemas
 
 # The demo trust: builds build/demo (fictional schools, throwaway keys, signed
 # records), runs check, verify and status on it, builds the staff site and serves

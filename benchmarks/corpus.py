@@ -52,7 +52,7 @@ from signed_history import (  # noqa: E402
     make_keys,
     start_history,
 )
-from supervision.signoff import message as signoff_message  # noqa: E402
+from supervision.signing.signoff import message as signoff_message  # noqa: E402
 from timeline_corpus import TODAY, Builder, git_env, plan_corpus, record_text  # noqa: E402
 
 ADMIN = ("records-admin", "Records Admin (fictional)")

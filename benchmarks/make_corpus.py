@@ -5,7 +5,7 @@
 
 ``DIR`` is created with ``supervision init`` (no hooks, no signing), then filled
 with records written the way ``supervision new`` writes them (the form's
-guidance comments included) and completed by :mod:`supervision.synthetic`.
+guidance comments included) and completed by :mod:`supervision.demo.synthetic`.
 Every record passes ``supervision check``.
 
 Per academic year, each supervisee gets a contract, one session per half term
@@ -118,7 +118,7 @@ def _with_numbers(value: Any, rng: random.Random, share: float) -> Any:
 def _plan(start_year: int, years: int, schools: list[str], staff: dict[str, dict[str, Any]],
           rng: random.Random) -> Iterator[tuple[str, dict[str, Any]]]:
     """(kind, header) for every record, in the order they would be written."""
-    from supervision.synthetic import case_ref
+    from supervision.demo.synthetic import case_ref
 
     for year in range(start_year, start_year + years):
         for school in schools:
@@ -156,10 +156,10 @@ def make_corpus(root: Path, records: int = 10_000, schools: int = 30, supervisee
                 years: int = 4, profile: str = "agenda", seed: int = 7,
                 numbers_share: float = 0.0, start_year: int = 2024) -> Corpus:
     """Create ``root`` as a records repository holding ``records`` valid records."""
-    from supervision.record_rules import expected_path
+    from supervision.demo.synthetic import fill
+    from supervision.forms.record_rules import expected_path
+    from supervision.forms.scaffold import render
     from supervision.repo import RecordsRepo
-    from supervision.scaffold import render
-    from supervision.synthetic import fill
 
     if supervisees < 2:
         raise ValueError("group sessions need at least 2 supervisees per school")

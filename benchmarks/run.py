@@ -47,8 +47,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import CorpusStats, add_scale_arguments, load_stats, make_corpus  # noqa: E402
 from signed_history import from_repo, import_into_gpg  # noqa: E402
+from supervision.deadlines.rules import RULE_IDS  # noqa: E402
 from supervision.repo import RecordsRepo  # noqa: E402
-from supervision.timerules import RULE_IDS  # noqa: E402
 from timeline_corpus import TODAY  # noqa: E402
 from timing import timed  # noqa: E402
 

@@ -34,10 +34,10 @@ from typing import Any
 import pysequoia
 import yaml
 
-from supervision.record_rules import expected_path
+from supervision.demo.synthetic import fill
+from supervision.forms.record_rules import expected_path
 from supervision.repo import RecordsRepo
-from supervision.signoff import message as signoff_message
-from supervision.synthetic import fill
+from supervision.signing.signoff import message as signoff_message
 
 HALF_TERM_STARTS = ((9, 8), (11, 9), (1, 12), (2, 26), (4, 20), (6, 10))  # (month, day)
 PACK_FLUSH = 30_000  # objects per packfile
@@ -321,7 +321,7 @@ def generate(target: Path, schools: int = 36, supervisees: int = 4, years: int =
 
 def from_repo(repo: Path) -> Generated:
     """What an earlier run generated, read back from keys/ (enough for import_into_gpg)."""
-    from supervision.openpgp import read_certs
+    from supervision.signing.openpgp import read_certs
 
     made = Generated(repo)
     made.certs = [p.read_text() for p in sorted((repo / "keys").glob("*.asc"))]

@@ -7,7 +7,7 @@ half-termly group sessions, QA reviews and informal notes, planned sessions for 
 rest of the current year, committed in a handful of big commits (one per term).
 
 The repository is made by the real ``supervision init``; content comes from
-``supervision.synthetic`` and is obviously fictional. Command line::
+``supervision.demo.synthetic`` and is obviously fictional. Command line::
 
     python benchmarks/timeline_corpus.py /tmp/corpus --schools 10 --supervisees 200 --years 3
 
@@ -33,10 +33,11 @@ from typing import Any
 
 import yaml
 
-from supervision.record_rules import expected_path, walk
+from supervision.deadlines.school_calendar import load_calendar
+from supervision.deadlines.school_year import academic_year
+from supervision.demo.synthetic import case_ref, fill
+from supervision.forms.record_rules import expected_path, walk
 from supervision.repo import RecordsRepo
-from supervision.schoolyear import academic_year, load_calendar
-from supervision.synthetic import case_ref, fill
 
 try:
     from yaml import CSafeDumper as Dumper

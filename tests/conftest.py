@@ -99,9 +99,9 @@ class RecordsRepoFixture:
     def filled(self, kind: str, supervisee: str = "dsl-sample", supervisor: str = "deputy-sample",
                day: str = "2026-11-16", group: bool = False, **extra: Any) -> tuple[str, dict]:
         """A complete, valid record: path and data."""
-        from supervision.record_rules import expected_path
-        from supervision.synthetic import fill
-        from supervision.validate import parse_date
+        from supervision.demo.synthetic import fill
+        from supervision.forms.record_rules import expected_path
+        from supervision.forms.validate import parse_date
 
         repo = self.load_profile()
         form = repo.form("example-school", kind, group)
@@ -148,7 +148,7 @@ def add_planned_sessions(repo: RecordsRepoFixture, count: int | None = None,
 
 def per_record(findings: list[dict]) -> list[dict]:
     """Findings other than the cross-record time rules (synthetic timelines trip those)."""
-    from supervision.timerules import RULE_IDS
+    from supervision.deadlines.rules import RULE_IDS
 
     return [f for f in findings if f["rule"] not in RULE_IDS]
 
@@ -205,7 +205,7 @@ class BuiltSite:
 def marked_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
     """A trust whose every free-text answer, case reference and person id is a marker,
     built into a site with the real CLI (reports over a whole school year)."""
-    from supervision.synthetic_trust import write_trust
+    from supervision.demo.fictional_trust import write_trust
 
     base = tmp_path_factory.mktemp("marked")
     root = base / "repo"

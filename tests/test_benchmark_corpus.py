@@ -26,7 +26,7 @@ def test_small_corpus_checks_clean(tmp_path: Path) -> None:
     result = run_cli("check", "--no-cache", "--format", "json", cwd=corpus.root, env=env)
     # The corpus is for timing the per-record checks: its dates are not a realistic
     # timeline (benchmarks/timeline_corpus.py makes one), so only time rules may fire.
-    from supervision.timerules import RULE_IDS
+    from supervision.deadlines.rules import RULE_IDS
 
     per_record = [f for f in result.json() if f["rule"] not in RULE_IDS]
     assert per_record == [], per_record[:5]

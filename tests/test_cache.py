@@ -75,7 +75,7 @@ def test_whole_run_results_follow_dates_commits_and_edits(agenda_repo: RecordsRe
     assert findings("--today", "2026-11-22", "--no-cache") == first        # and right
     assert findings("--today", "2026-11-22", relpath) == [f for f in first if f[0] == relpath]
     # Without the time rules (as CI and the server hook run it) nothing is reused wrongly.
-    from supervision.timerules import RULE_IDS
+    from supervision.deadlines.rules import RULE_IDS
 
     assert any(f[1] in RULE_IDS for f in first)
     assert findings("--today", "2026-11-22", "--no-time-rules") == [

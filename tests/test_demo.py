@@ -117,8 +117,8 @@ def test_checking_one_record_finds_what_the_whole_check_finds_there(demo: Path) 
     import datetime as dt
 
     from supervision.checker import Checker, related_facts
+    from supervision.deadlines.time_rules import time_rules
     from supervision.repo import RecordsRepo
-    from supervision.timerules import time_rules
 
     repo = RecordsRepo.load(demo / "trust")
     day = dt.date.fromisoformat(TODAY)

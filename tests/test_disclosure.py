@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from supervision.disclosure import (
+from supervision.site.disclosure import (
     SUPPRESSED,
     TOTAL,
     Protected,

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from conftest import RecordsRepoFixture, git_env
 from supervision.cache import cache_dir
-from supervision.history import read_history
-from supervision.signoffs import CommitDateSignoffs
+from supervision.signing.commit_dates import read_history
+from supervision.signing.signoff_dates import CommitDateSignoffs
 from timeline import Timeline
 
 D = dt.date

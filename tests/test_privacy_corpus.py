@@ -29,7 +29,7 @@ def _fold(text: str) -> str:
 
 
 def _write(repo, index: int, text: str) -> str:
-    from supervision.scaffold import render
+    from supervision.forms.scaffold import render
 
     day = dt.date(2026, 9, 1) + dt.timedelta(days=index)
     relpath, data = repo.filled("session", day=day.isoformat())

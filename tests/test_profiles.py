@@ -10,8 +10,8 @@ import pytest
 
 from conftest import RecordsRepoFixture
 from supervision.config import DEFAULT_CASE_REF
-from supervision.forms import BUILTIN_PROFILES, PolicyRules, load_profile
-from supervision.schema import form_schema, render, schema_name
+from supervision.forms.definition import BUILTIN_PROFILES, PolicyRules, load_profile
+from supervision.forms.json_schema import form_schema, render, schema_name
 
 DOMAIN_NUMBERS = {  # the rule table in the domain brief, per profile
     "reflective": {"session_minutes_min": 60, "cases_max": 2, "sessions_per_half_term": 1},
@@ -34,7 +34,7 @@ def test_builtin_profiles_load_with_the_policy_numbers(name: str) -> None:
 def test_shipped_schemas_are_up_to_date(name: str) -> None:
     profile, _ = load_profile(name)
     assert profile is not None
-    shipped = resources.files("supervision").joinpath("schemas", name)
+    shipped = resources.files("supervision.forms").joinpath("schemas", name)
     for form in profile.forms.values():
         text = shipped.joinpath(schema_name(form)).read_text(encoding="utf-8")
         assert text == render(form_schema(form, profile, DEFAULT_CASE_REF)), (
@@ -52,7 +52,7 @@ def test_schema_agrees_with_the_checker(agenda_repo: RecordsRepoFixture) -> None
 
 def test_a_school_copy_changes_numbers_and_fields(agenda_repo: RecordsRepoFixture) -> None:
     root = agenda_repo.root
-    source = resources.files("supervision").joinpath("profiles", "agenda.yml").read_text()
+    source = resources.files("supervision.forms").joinpath("profiles", "agenda.yml").read_text()
     custom = source.replace("id: agenda", "id: our-policy").replace(
         "  cases_max: 3", "  cases_max: 1").replace(
         "      - {name: aob_notes, type: text}", "")
@@ -83,7 +83,7 @@ def test_a_school_copy_changes_numbers_and_fields(agenda_repo: RecordsRepoFixtur
 def test_a_broken_profile_is_reported_where_it_is_broken(agenda_repo: RecordsRepoFixture) -> None:
     root = agenda_repo.root
     (root / "profiles").mkdir()
-    source = resources.files("supervision").joinpath("profiles", "agenda.yml").read_text()
+    source = resources.files("supervision.forms").joinpath("profiles", "agenda.yml").read_text()
     needle = 'type: yesno, required: true, label: "Are the logs'
     assert needle in source
     broken = source.replace("  cases_max: 3", "  cases_maxx: 3").replace(
@@ -138,5 +138,5 @@ def test_profiles_are_portable_yaml(name: str) -> None:
     """Editors and other tools use pure-Python or stricter parsers than libyaml."""
     import yaml
 
-    text = resources.files("supervision").joinpath("profiles", f"{name}.yml").read_text()
+    text = resources.files("supervision.forms").joinpath("profiles", f"{name}.yml").read_text()
     assert isinstance(yaml.load(text, Loader=yaml.SafeLoader), dict)

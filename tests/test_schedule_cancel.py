@@ -47,7 +47,7 @@ def test_schedule_proposes_school_days_then_writes_planned_sessions(
     assert "dry run" in dry.out and "nothing was written" in dry.out
     assert digest_tree(t.root) == before and not ics_file.exists()
     rows = _proposed(dry.out)
-    from supervision.schoolyear import load_calendar
+    from supervision.deadlines.school_calendar import load_calendar
 
     calendar = load_calendar(t.root)
     halves = {h.name: h for h in calendar.half_terms("2026-27")}

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import RecordsRepoFixture
-from supervision.schoolyear import academic_year, load_calendar
+from supervision.deadlines.school_calendar import load_calendar
+from supervision.deadlines.school_year import academic_year
 
 D = dt.date
 
@@ -106,7 +107,7 @@ def test_bank_holidays_are_remembered_between_runs(agenda_repo: RecordsRepoFixtu
     import subprocess
     import sys
 
-    from supervision.schoolyear import bank_holidays
+    from supervision.deadlines.school_calendar import bank_holidays
 
     folder = agenda_repo.root / ".git" / "supervision"
     fresh = bank_holidays("ENG", 2026, 2027, folder)

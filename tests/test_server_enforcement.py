@@ -27,7 +27,7 @@ HOOK = ROOT / "deploy" / "git-hooks" / "pre-receive"
 GITLAB_CI = ROOT / "deploy" / "gitlab-pages" / "gitlab-ci.yml"
 GITHUB_WORKFLOW = ROOT / "deploy" / "github-actions" / "supervision.yml"
 ZERO = "0" * 40
-TIME_RULES = set(__import__("supervision.timerules", fromlist=["RULE_IDS"]).RULE_IDS)
+TIME_RULES = set(__import__("supervision.deadlines.rules", fromlist=["RULE_IDS"]).RULE_IDS)
 
 
 def _rules(output: str) -> set[str]:

@@ -41,8 +41,8 @@ def _register(signed: SignedRepo, person: str, armored: bytes) -> None:
     """A records admin registers a certificate as it is (even an expired or revoked
     one, which `keys import` would refuse), in a commit signed with the admin key."""
     from supervision.cli.keys import register_key
-    from supervision.openpgp import read_certs
     from supervision.repo import RecordsRepo
+    from supervision.signing.openpgp import read_certs
 
     register_key(RecordsRepo.load(signed.root), person, read_certs(armored)[0], False)
     signed.commit("admin", f"Register a key for {person}", ".")

@@ -220,7 +220,7 @@ def test_no_row_describes_one_person() -> None:
 
 
 def test_one_supervisee_schools_get_no_row_of_their_own(tmp_path: Path) -> None:
-    from supervision.synthetic_trust import write_trust
+    from supervision.demo.fictional_trust import write_trust
 
     repo = make_repo(tmp_path / "repo", "agenda")
     today = write_trust(repo.root, schools=3, supervisees=1, years=1, first_year=2025)

@@ -118,7 +118,7 @@ def test_status_reads_the_check_cache_not_the_yaml(agenda_repo: RecordsRepoFixtu
     first = t.status("2026-11-22")
     code = (
         "import sys\n"
-        "import supervision.yamlparse as y\n"
+        "import supervision.forms.yamlparse as y\n"
         "calls = []\n"
         "original = y.parse_file\n"
         "y.parse_file = lambda *a, **k: (calls.append(a[1]), original(*a, **k))[1]\n"

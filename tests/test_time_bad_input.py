@@ -124,7 +124,7 @@ class VerifiedForTest:
 
 def _evaluate(repo: RecordsRepoFixture, today: str, source: object | None) -> list:
     from supervision.checker import Checker, CrossContext
-    from supervision.timerules import evaluate
+    from supervision.deadlines.time_rules import evaluate
 
     records = repo.load_profile()
     day = dt.date.fromisoformat(today)
@@ -137,7 +137,7 @@ def _evaluate(repo: RecordsRepoFixture, today: str, source: object | None) -> li
 
 def test_supervisee_response_and_contract_signatures_with_verified_signoffs(
         any_repo: RecordsRepoFixture) -> None:
-    from supervision.signoffs import Signoff
+    from supervision.signing.signoff_dates import Signoff
 
     t = Timeline(any_repo)
     contract = t.add("contract", "2026-09-01")

@@ -302,7 +302,7 @@ def test_dsl_training_renewal(any_repo: RecordsRepoFixture) -> None:
             ("dsl_training:", "- id: dsl-new"))
     assert "2026-10-01" in next(f["message"] for f in found if f["severity"] == "error")
     # The number is the profile's: a school copy that renews every 36 months has no overdue.
-    source = resources.files("supervision").joinpath(
+    source = resources.files("supervision.forms").joinpath(
         "profiles", f"{any_repo.profile}.yml").read_text()
     custom = source.replace(f"id: {any_repo.profile}", "id: our-policy").replace(
         "dsl_training_renewal_months: 24", "dsl_training_renewal_months: 36")

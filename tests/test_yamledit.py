@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from supervision.yamledit import EditError, set_list, set_text
-from supervision.yamlparse import parse_text
+from supervision.forms.yamledit import EditError, set_list, set_text
+from supervision.forms.yamlparse import parse_text
 
 PEOPLE = """\
 # Everyone who appears in a record.

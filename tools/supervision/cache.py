@@ -41,12 +41,13 @@ def code_fingerprint() -> str:
     """Changes whenever the installed package's code or built-in profiles change."""
     digest = hashlib.sha256(f"{supervision.__version__}:{CACHE_FORMAT}:{sys.version}".encode())
     package = Path(supervision.__file__).parent
-    for folder in (package, package / "profiles", package / "privacy"):
-        with os.scandir(folder) as entries:
-            for entry in sorted(entries, key=lambda e: e.name):
-                if entry.name.endswith((".py", ".yml")):
-                    st = entry.stat()
-                    digest.update(f"{entry.name}:{st.st_size}:{st.st_mtime_ns};".encode())
+    for folder, dirs, files in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d not in ("__pycache__", "skeleton"))
+        for name in sorted(files):
+            if name.endswith((".py", ".yml")):
+                st = os.stat(os.path.join(folder, name))
+                rel = os.path.relpath(os.path.join(folder, name), package)
+                digest.update(f"{rel}:{st.st_size}:{st.st_mtime_ns};".encode())
     return digest.hexdigest()
 
 

@@ -26,18 +26,18 @@ from typing import TYPE_CHECKING, Any
 
 from supervision.cache import Cache, salt, stamp
 from supervision.config import CONFIG_FILE, PEOPLE_FILE
-from supervision.facts import FACTS_VERSION, extract
-from supervision.forms import KINDS, Form
+from supervision.forms.definition import KINDS, Form
+from supervision.forms.facts import FACTS_VERSION, extract
+from supervision.forms.record_rules import check_record_rules
+from supervision.forms.validate import Context, validate
+from supervision.forms.yamlparse import Document, parse_file
 from supervision.problems import Problem
-from supervision.record_rules import check_record_rules
 from supervision.repo import RECORD_DIRS, RECORD_SUFFIXES, RecordsRepo
 from supervision.rules import problem
-from supervision.validate import Context, validate
-from supervision.yamlparse import Document, parse_file
 
 if TYPE_CHECKING:
-    from supervision.schoolyear import SchoolCalendar
-    from supervision.signoffs import SignoffSource
+    from supervision.deadlines.school_calendar import SchoolCalendar
+    from supervision.signing.signoff_dates import SignoffSource
 
 PARALLEL_THRESHOLD = 400
 CACHE_MIN_FILES = 50  # below this, checking is quicker than loading the cache
@@ -66,13 +66,13 @@ class CrossContext:
 
     @cached_property
     def calendar(self) -> SchoolCalendar:
-        from supervision.schoolyear import calendar_for
+        from supervision.deadlines.school_calendar import calendar_for
 
         return calendar_for(self.repo)
 
     @cached_property
     def signoffs(self) -> SignoffSource:
-        from supervision.signoffs import signoff_source
+        from supervision.signing.signoff_dates import signoff_source
 
         return signoff_source(self.repo, self.facts, self.use_cache)
 
@@ -325,7 +325,7 @@ class Checker:
         config_problems = list(repo.problems)
         school_calendar = None
         if paths is None or any(p.startswith(self._calendar_folder()) for p in paths):
-            from supervision.schoolyear import calendar_for
+            from supervision.deadlines.school_calendar import calendar_for
 
             school_calendar = calendar_for(repo)
             config_problems += school_calendar.problems
@@ -365,7 +365,7 @@ class Checker:
         """Everything a run's findings depend on; None if a file cannot be read."""
         import hashlib
 
-        from supervision.history import head_commit
+        from supervision.signing.commit_dates import head_commit
 
         digest = hashlib.sha256()
         rules = ",".join(f"{r.__module__}.{r.__qualname__}" for r in self.cross_rules)
@@ -390,7 +390,7 @@ class Checker:
         of date it returns None, and the caller judges just the wanted records (see
         :func:`related_facts`) instead of the whole repository. Runs that name a
         setting or a missing file are never answered from here: findings in settings
-        are shown as warnings when files are named (see timerules.time_rules).
+        are shown as warnings when files are named (see deadlines.time_rules.time_rules).
         """
         files = self.repo_files()
         if paths is not None and not set(paths) <= set(files):

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from supervision.forms import load_core
+from supervision.forms.definition import load_core
+from supervision.forms.validate import Context, validate
+from supervision.forms.yamlparse import Document, parse_file
 from supervision.problems import Problem
 from supervision.rules import problem
-from supervision.validate import Context, validate
-from supervision.yamlparse import Document, parse_file
 
 CONFIG_FILE = "supervision.yml"
 PEOPLE_FILE = "people.yml"

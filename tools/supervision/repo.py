@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from supervision.config import CONFIG_FILE, Config, Person, load_config
-from supervision.forms import Form, Profile, load_profile
+from supervision.forms.definition import Form, Profile, load_profile
+from supervision.forms.validate import Context
 from supervision.problems import Problem
 from supervision.rules import problem
-from supervision.schoolyear import academic_year  # noqa: F401  (re-exported)
-from supervision.validate import Context
 
 RECORD_DIRS = ("records", "contracts")
 RECORD_SUFFIXES = (".yaml", ".yml")
@@ -119,7 +118,11 @@ class RecordsRepo:
         if self._guard is None:
             from supervision.privacy.scanner import Guard
 
-            self._guard = Guard.for_repo(self)
+            config = self.config
+            self._guard = Guard.build(
+                self.root, config.deny_list if config else None,
+                (person.name for person in self.people.values()),
+                config.case_ref_pattern if config else None, self.profiles.values())
         return self._guard
 
     def relative(self, path: Path) -> str:

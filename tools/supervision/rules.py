@@ -170,7 +170,7 @@ _RULES = [
     Rule("PRIVACY-WAIVER-UNUSED", WARNING, "A privacy waiver has nothing to waive",
          "A waiver only covers a finding of the rule it names on its own line. Remove it, "
          "or move it to the line it is meant for."),
-    # Time rules across records (supervision.timerules): half terms, deadlines, renewals.
+    # Time rules across records (supervision.deadlines.time_rules): half terms, deadlines, renewals.
     # Errors are what is overdue now; warnings are what was done late, or is due soon.
     Rule("CALENDAR-YEAR-MISSING", ERROR, "No usable calendar file covers a date",
          "Add calendar/<year>.yml with your term dates (copy an existing year and change "

@@ -7,6 +7,8 @@ One module per command group (``cli/check.py``, ``cli/new.py``...). Each has
 
 Exit codes: 0 all good, 1 findings (or the action was refused), 2 usage error,
 3 internal error (a bug: please report it).
+
+May import: core, forms, deadlines, signing, privacy, site, demo.
 """
 
 from __future__ import annotations

@@ -40,7 +40,8 @@ def _day(day: dt.date) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from supervision import reporters
-    from supervision.schoolyear import academic_year, calendar_for, year_bounds
+    from supervision.deadlines.school_calendar import calendar_for
+    from supervision.deadlines.school_year import academic_year, year_bounds
 
     repo = open_repo(args)
     year = args.year or academic_year(today(args))

@@ -51,11 +51,11 @@ def _relpath(repo: Any, given: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from supervision.checker import check_record
-    from supervision.scaffold import RecordExists, planned_path, write_new, yaml_scalar
-    from supervision.schoolyear import calendar_for
-    from supervision.signoffs import signoff_source
-    from supervision.yamledit import EditRefused, cancel_edit, prove, write_atomically
-    from supervision.yamlparse import parse_file
+    from supervision.deadlines.school_calendar import calendar_for
+    from supervision.forms.scaffold import RecordExists, planned_path, write_new, yaml_scalar
+    from supervision.forms.yamledit import EditRefused, cancel_edit, prove, write_atomically
+    from supervision.forms.yamlparse import parse_file
+    from supervision.signing.signoff_dates import signoff_source
 
     repo = open_repo(args)
     require_settings(repo, "changed")

@@ -57,8 +57,8 @@ def _relative_paths(repo: Any, given: list[str]) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     from supervision import reporters
     from supervision.checker import Checker
+    from supervision.deadlines.time_rules import time_rules
     from supervision.problems import has_errors
-    from supervision.timerules import time_rules
 
     repo = open_repo(args)
     paths = _relative_paths(repo, args.paths) if args.paths else None

@@ -41,7 +41,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from supervision.demo import PLANTED, DemoError, build
+    from supervision.demo.build import build
+    from supervision.demo.story import PLANTED, DemoError
 
     if not 0 <= args.port < 65536:
         raise UsageError(f"{args.port} is not a port number", "Use a number from 1024 to "

@@ -27,9 +27,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from supervision.audit import record_history
-    from supervision.gitio import Git
-    from supervision.verify import NotAGitRepository, Verifier
+    from supervision.signing.analysis import NotAGitRepository
+    from supervision.signing.gitio import Git
+    from supervision.signing.history import record_history
+    from supervision.signing.verify import Verifier
 
     repo = open_repo(args)
     relpath = in_repo(repo, args.path)

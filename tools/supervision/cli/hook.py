@@ -2,7 +2,7 @@
 
 Installed on the server as a two-line script (``deploy/git-hooks/pre-receive``);
 git runs it in the repository with one ``<old> <new> <ref>`` line per pushed ref on
-stdin. The work is done by :mod:`supervision.serverhook`; this module reads the
+stdin. The work is done by :mod:`supervision.signing.gate`; this module reads the
 input and prints the findings, which git shows to whoever pushed.
 """
 
@@ -36,8 +36,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from supervision.gitio import Git, GitError
-    from supervision.serverhook import BadInput, Gate, parse_updates
+    from supervision.signing.gate import BadInput, Gate, parse_updates
+    from supervision.signing.gitio import Git, GitError
 
     try:
         updates = parse_updates(sys.stdin.buffer.read().decode("utf-8", "replace"))

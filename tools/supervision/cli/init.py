@@ -61,8 +61,9 @@ def _skeleton_files() -> list[tuple[str, Any]]:
 def run(args: argparse.Namespace) -> int:
     import jinja2
 
-    from supervision.repo import RecordsRepo, academic_year
-    from supervision.schema import write_profile_schemas
+    from supervision.deadlines.school_year import academic_year
+    from supervision.forms.json_schema import write_profile_schemas
+    from supervision.repo import RecordsRepo
 
     target = Path(args.directory)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):

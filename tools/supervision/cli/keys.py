@@ -84,7 +84,7 @@ def _person(repo: Any, pid: str) -> Any:
 
 
 def _keyring() -> Any:
-    from supervision.gpgkeys import GpgError, UserKeyring
+    from supervision.signing.keyring import GpgError, UserKeyring
 
     try:
         return UserKeyring()
@@ -102,9 +102,9 @@ def _read_text(path: Path) -> str:
 def register_key(repo: Any, pid: str, cert: Any, admin: bool) -> list[str]:
     """Save the certificate to keys/<pid>.asc and its fingerprint to people.yml (and the
     admins list); returns the files changed. Nothing is written unless every edit works."""
-    from supervision.openpgp import CertError, armored, read_certs
-    from supervision.yamledit import EditError, set_list
-    from supervision.yamlparse import parse_text
+    from supervision.forms.yamledit import EditError, set_list
+    from supervision.forms.yamlparse import parse_text
+    from supervision.signing.openpgp import CertError, armored, read_certs
 
     fpr = cert.fingerprint.upper()
     writes: dict[Path, str] = {}
@@ -136,7 +136,7 @@ def register_key(repo: Any, pid: str, cert: Any, admin: bool) -> list[str]:
             raise Refused(str(exc), f"Add the fingerprint {fpr} to {path.name} by hand.") from None
 
     people_doc_path = repo.root / "people.yml"
-    from supervision.yamlparse import parse_file
+    from supervision.forms.yamlparse import parse_file
 
     doc, _problems = parse_file(str(people_doc_path), "people.yml")
     entries = doc.data.get("people") if doc is not None and isinstance(doc.data, dict) else None
@@ -158,7 +158,7 @@ def register_key(repo: Any, pid: str, cert: Any, admin: bool) -> list[str]:
 
 def _sign_with(repo: Any, fpr: str) -> bool:
     """Point this repository's git at the key, and sign every commit with it."""
-    from supervision.gitio import Git, GitError
+    from supervision.signing.gitio import Git, GitError
 
     git = Git(repo.root)
     if not git.is_repository():
@@ -173,7 +173,7 @@ def _sign_with(repo: Any, fpr: str) -> bool:
 
 
 def _next_steps(repo: Any, files: list[str], admin: bool) -> None:
-    from supervision.gitio import Git
+    from supervision.signing.gitio import Git
 
     git = Git(repo.root)
     first = git.is_repository() and git.head() is None
@@ -216,8 +216,8 @@ def _expires(text: str) -> str:
 
 
 def _create(args: argparse.Namespace) -> int:
-    from supervision.gpgkeys import GpgError
-    from supervision.openpgp import read_certs
+    from supervision.signing.keyring import GpgError
+    from supervision.signing.openpgp import read_certs
 
     repo = open_repo(args)
     person = _person(repo, args.person)
@@ -243,7 +243,7 @@ def _create(args: argparse.Namespace) -> int:
 
 # -- import ----------------------------------------------------------------------------
 def _import(args: argparse.Namespace) -> int:
-    from supervision.openpgp import CertError, key_info, read_certs
+    from supervision.signing.openpgp import CertError, key_info, read_certs
 
     repo = open_repo(args)
     person = _person(repo, args.person)
@@ -286,7 +286,7 @@ def _import(args: argparse.Namespace) -> int:
     files = register_key(repo, person.id, cert, args.admin)
     mine = False
     try:
-        from supervision.gpgkeys import GpgError
+        from supervision.signing.keyring import GpgError
 
         mine = any(k.fingerprint == info.fingerprint for k in _keyring().secret_keys())
     except (Refused, GpgError):
@@ -302,7 +302,7 @@ def _import(args: argparse.Namespace) -> int:
 
 # -- list ------------------------------------------------------------------------------
 def key_rows(repo: Any, secret: set[str] | None) -> list[dict[str, Any]]:
-    from supervision.openpgp import CertError, key_info, read_certs
+    from supervision.signing.openpgp import CertError, key_info, read_certs
 
     certs: dict[str, Any] = {}
     files: dict[str, str] = {}

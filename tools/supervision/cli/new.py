@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from supervision.cli import EXIT_OK, Refused, UsageError, date_arg, open_repo, today
-from supervision.forms import KINDS
+from supervision.forms.definition import KINDS
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -54,7 +54,7 @@ def _person(repo: Any, pid: str, what: str) -> Any:
 
 def _contract_supervisor(repo: Any, school: str, supervisee: str) -> str | None:
     """Supervisor named in the supervisee's latest contract, if any."""
-    from supervision.yamlparse import parse_file
+    from supervision.forms.yamlparse import parse_file
 
     folder = repo.root / "contracts" / school
     if not folder.is_dir():
@@ -70,9 +70,9 @@ def _contract_supervisor(repo: Any, school: str, supervisee: str) -> str | None:
 
 def _previous_actions(repo: Any, school: str, supervisee: str, day: dt.date) -> list[dict]:
     """Open actions from the supervisee's last one-to-one before ``day``."""
-    from supervision.record_rules import walk
-    from supervision.validate import validate
-    from supervision.yamlparse import parse_file
+    from supervision.forms.record_rules import walk
+    from supervision.forms.validate import validate
+    from supervision.forms.yamlparse import parse_file
 
     base = repo.root / "records" / school
     if not base.is_dir():
@@ -111,7 +111,7 @@ def _set_review(form: Any, values: dict[str, Any], items: list[dict]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from supervision.scaffold import RecordExists, write_new
+    from supervision.forms.scaffold import RecordExists, write_new
 
     repo = open_repo(args)
     if repo.config is None or not repo.profiles:

@@ -31,7 +31,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _load(name: str, root: Path | None) -> Any:
-    from supervision.forms import BUILTIN_PROFILES, load_profile
+    from supervision.forms.definition import BUILTIN_PROFILES, load_profile
 
     source: str | Path = name
     if name not in BUILTIN_PROFILES:
@@ -58,7 +58,7 @@ def _root_or_none(args: argparse.Namespace) -> Path | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from supervision.forms import BUILTIN_PROFILES, PolicyRules
+    from supervision.forms.definition import BUILTIN_PROFILES, PolicyRules
 
     root = _root_or_none(args)
     if args.action == "list":
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.action == "show":
         if args.yaml and args.name in BUILTIN_PROFILES:
-            print(resources.files("supervision").joinpath("profiles", f"{args.name}.yml")
+            print(resources.files("supervision.forms").joinpath("profiles", f"{args.name}.yml")
                   .read_text(encoding="utf-8"), end="")
             return EXIT_OK
         if args.yaml:
@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     new_id = args.id or target.stem
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", new_id):
         raise UsageError("the profile id must be lower-case letters, digits and hyphens")
-    text = resources.files("supervision").joinpath("profiles", f"{args.name}.yml").read_text(
+    text = resources.files("supervision.forms").joinpath("profiles", f"{args.name}.yml").read_text(
         encoding="utf-8")
     text = re.sub(r"(?m)^id: .*$", f"id: {new_id}", text, count=1)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -51,9 +51,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from supervision.checker import Checker
-    from supervision.planning import Planned, ics, planned_sessions, propose
-    from supervision.scaffold import RecordExists, planned_path, write_new
-    from supervision.schoolyear import calendar_for, year_bounds
+    from supervision.deadlines.planning import Planned, ics, planned_sessions, propose
+    from supervision.deadlines.school_calendar import calendar_for
+    from supervision.deadlines.school_year import year_bounds
+    from supervision.forms.scaffold import RecordExists, planned_path, write_new
 
     repo = open_repo(args)
     require_settings(repo, "scheduled")

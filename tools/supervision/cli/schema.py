@@ -25,8 +25,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from supervision.config import DEFAULT_CASE_REF
-    from supervision.forms import BUILTIN_PROFILES, load_profile
-    from supervision.schema import write_profile_schemas
+    from supervision.forms.definition import BUILTIN_PROFILES, load_profile
+    from supervision.forms.json_schema import write_profile_schemas
 
     if args.builtin:
         if not args.write:

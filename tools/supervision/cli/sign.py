@@ -37,12 +37,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from supervision import reporters, signoff
+    from supervision import reporters
     from supervision.checker import check_record
-    from supervision.gitio import Git, GitError
+    from supervision.forms.yamlparse import parse_file
     from supervision.problems import ERROR
-    from supervision.verify import Verifier
-    from supervision.yamlparse import parse_file
+    from supervision.signing import signoff
+    from supervision.signing.gitio import Git, GitError
+    from supervision.signing.verify import Verifier
 
     repo = open_repo(args)
     git = Git(repo.root)
@@ -118,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _signing_key(args: argparse.Namespace, git: Any) -> str:
-    from supervision.gpgkeys import GpgError, UserKeyring
+    from supervision.signing.keyring import GpgError, UserKeyring
 
     spec = args.key or git.config_get("user.signingkey")
     if not spec:
@@ -143,7 +144,7 @@ def _check_registered_copy(trust: Any, key: str) -> None:
     """The copy of the key in keys/ is what verify checks against: it must be usable."""
     import datetime as dt
 
-    from supervision.openpgp import key_info
+    from supervision.signing.openpgp import key_info
 
     cert = trust.keyring.certs.get(key)
     if cert is None:
@@ -183,10 +184,10 @@ def _role(args: argparse.Namespace, form: Any, data: dict[str, Any], person: str
 
 
 def _write_disagreement(repo: Any, relpath: str, doc: Any, form: Any, text: str) -> None:
-    from supervision import signoff
     from supervision.checker import check_record
+    from supervision.forms.yamledit import EditError, set_text
     from supervision.problems import ERROR
-    from supervision.yamledit import EditError, set_text
+    from supervision.signing import signoff
 
     where = signoff.disagreement_keypath(form)
     if where is None:

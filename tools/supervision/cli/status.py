@@ -42,8 +42,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from supervision.checker import Checker, CrossContext
-    from supervision.status import build
-    from supervision.timerules import evaluate
+    from supervision.deadlines.status import build
+    from supervision.deadlines.time_rules import evaluate
 
     repo = open_repo(args)
     require_settings(repo, "worked out")
@@ -74,7 +74,7 @@ def _table(report: Any) -> None:
     from rich.console import Console
     from rich.text import Text
 
-    from supervision.status import LABELS
+    from supervision.deadlines.status import LABELS
 
     console = Console(highlight=False, soft_wrap=True)
     console.print(Text(report.summary(), style="bold"))

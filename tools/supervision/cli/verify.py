@@ -71,9 +71,10 @@ def _detail(record: Any) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from supervision import reporters
-    from supervision.gitio import Git
     from supervision.problems import ERROR, WARNING
-    from supervision.verify import NotAGitRepository, Verifier
+    from supervision.signing.analysis import NotAGitRepository
+    from supervision.signing.gitio import Git
+    from supervision.signing.verify import Verifier
 
     repo = open_repo(args)
     git = Git(repo.root)

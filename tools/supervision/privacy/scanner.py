@@ -32,22 +32,21 @@ from __future__ import annotations
 import hashlib
 import re
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import accumulate
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 from supervision.config import CONFIG_FILE
-from supervision.forms import FREE_TEXT_TYPES, Form, Profile
+from supervision.forms.definition import FREE_TEXT_TYPES, Form, Profile
+from supervision.forms.validate import display
+from supervision.forms.yamlparse import Document, KeyPath, Span, parse_file
 from supervision.privacy import denylist, waivers
 from supervision.privacy.identifiers import find_identifiers
 from supervision.privacy.names import NameIndex, words
 from supervision.problems import Problem
 from supervision.rules import problem
-from supervision.validate import display
-from supervision.yamlparse import Document, KeyPath, Span, parse_file
-
-if TYPE_CHECKING:
-    from supervision.repo import RecordsRepo
 
 DENY = "PRIVACY-DENY-LIST-NAME"
 STAFF = "PRIVACY-STAFF-NAME"
@@ -101,26 +100,35 @@ class Guard:
     _comments: dict[str, list[tuple[int, int, str]]] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def for_repo(cls, repo: RecordsRepo) -> Guard:
-        deny = denylist.load(repo.root, repo.config.deny_list if repo.config else None)
+    def build(cls, root: Path, deny_list: str | None, staff_names: Iterable[str],
+              case_ref_pattern: str | None, profiles: Iterable[Profile]) -> Guard:
+        """The guard for one repository, from what it needs and nothing more.
+
+        ``root`` is the repository folder (a relative deny-list path starts there);
+        ``deny_list`` is the ``privacy.deny_list`` setting; ``staff_names`` the names
+        in people.yml; ``profiles`` the loaded profiles (their forms' guidance
+        comments are never the writer's words). The caller, :class:`RecordsRepo`,
+        passes them in, so this package never imports the repository.
+        """
+        deny = denylist.load(root, deny_list)
         names = NameIndex()
         names.add_all(deny.names, DENY, priority=0)
-        for person in repo.people.values():
-            names.add(person.name, STAFF, priority=1)
-            parts = words(person.name)
+        for name in staff_names:
+            names.add(name, STAFF, priority=1)
+            parts = words(name)
             if len(parts) >= 2:
                 for title in TITLES:
                     names.add(f"{title} {parts[-1]}", STAFF, priority=1)
         problems = []
         if deny.error is not None:
-            problems.append(_deny_list_problem(repo, deny))
+            problems.append(_deny_list_problem(root, deny))
         digest = hashlib.sha256(
             f"{deny.source}\0{deny.path}\0{deny.digest}\0{deny.error}\0{names.count}".encode()
         ).hexdigest()
-        pattern = repo.config.case_ref_pattern if repo.config else None
+        pattern = case_ref_pattern
         case_ref = re.compile(pattern.removeprefix("^").removesuffix("$")) if pattern else None
         guard = cls(names, problems, digest, case_ref)
-        for profile in repo.profiles.values():
+        for profile in profiles:
             for form in profile.forms.values():
                 guard._guidance[id(form)] = _guidance_lines(form, profile)
         return guard
@@ -342,7 +350,7 @@ def _locate(form: Form | None, keypath: KeyPath) -> int:
 
 def _guidance_lines(form: Form, profile: Profile) -> frozenset[str]:
     """Every comment line `supervision new` writes for this form, blank or cancelled."""
-    from supervision.scaffold import render
+    from supervision.forms.scaffold import render
 
     lines: set[str] = set()
     for values in ({}, {"status": "cancelled"}):
@@ -404,11 +412,11 @@ def _redacted(p: Problem, pattern: re.Pattern[str]) -> Problem:
     return Problem(p.path, p.line, p.col, p.rule, p.severity, message, hint)
 
 
-def _deny_list_problem(repo: RecordsRepo, deny: denylist.DenyList) -> Problem:
+def _deny_list_problem(root: Path, deny: denylist.DenyList) -> Problem:
     line, col = 1, 1
     if deny.source == "config":
         where = f"set in {CONFIG_FILE} (privacy: deny_list:)"
-        doc, _found = parse_file(str(repo.root / CONFIG_FILE), CONFIG_FILE)
+        doc, _found = parse_file(str(root / CONFIG_FILE), CONFIG_FILE)
         if doc is not None:
             line, col = doc.where(("privacy", "deny_list"))
     else:

@@ -22,9 +22,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from supervision.forms.yamlparse import Span
 from supervision.problems import Problem
 from supervision.rules import RULES, problem
-from supervision.yamlparse import Span
 
 MARKER = "supervision:"
 _WAIVER = re.compile(r"(?:^|(?<=[ \t]))#[ \t]*supervision:[ \t]*allow\b([^\n]*)", re.M)
@@ -109,7 +109,7 @@ def apply(path: str, waivers: list[Waiver], problems: list[Problem]) -> list[Pro
 def collect(root: Path, relpaths: Iterable[str], waivable: frozenset[str]) -> list[
         tuple[str, Waiver]]:
     """Every waiver in these record files, in path and line order."""
-    from supervision.yamlparse import parse_file
+    from supervision.forms.yamlparse import parse_file
 
     out: list[tuple[str, Waiver]] = []
     for relpath in relpaths:

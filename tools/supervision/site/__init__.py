@@ -1,6 +1,16 @@
-"""The staff site: the MkDocs plugin, blank forms and anonymised reports.
+"""The site wing: the staff site's MkDocs plugin, blank forms and anonymised reports.
 
-``plugin.py`` is what MkDocs loads; ``forms_pages.py`` draws the blank forms;
-``metrics.py`` counts, ``reports.py`` protects and writes the report pages with
-``charts.py``; ``signoffs.py`` says when records were signed off.
+``plugin`` is what MkDocs loads (generated pages, noindex, no inline scripts);
+``forms_pages`` draws the printable blank forms from the profiles; ``metrics``
+counts records per school and half term from their facts; ``disclosure`` is the
+statistical disclosure control (pure functions over count tables); ``reports``
+protects the tables and writes the report pages, with static SVG ``charts``.
+Sign-off dates come from the signing wing (``signoff_dates.collect``).
+
+Entry points: ``plugin.SupervisionPlugin`` (the ``supervision`` MkDocs plugin),
+``reports.build`` / ``reports.publish``, ``disclosure.protect``.
+
+No free text of any record reaches the site.
+
+May import: core, forms, deadlines, signing.
 """

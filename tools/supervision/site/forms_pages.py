@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 
-from supervision.forms import Field, Form, Profile
+from supervision.forms.definition import Field, Form, Profile
 
 #: Core fields a paper form does not need: the tool fills or manages them.
 SKIPPED = frozenset({"kind", "format", "status", "cancellation"})

@@ -1,8 +1,8 @@
 """Raw counts for the staff site's reports, from record facts. Nothing is published here.
 
-Everything works on the free-text-free facts of :mod:`supervision.facts` and
+Everything works on the free-text-free facts of :mod:`supervision.forms.facts` and
 returns :class:`Counts`: labelled grids of whole numbers plus, for each row, how
-many people it is about (so :mod:`supervision.disclosure` can pool rows about too
+many people it is about (so :mod:`supervision.site.disclosure` can pool rows about too
 few people). Person ids and case references are used only to count distinct
 people and cases; they never leave this module.
 """
@@ -15,9 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from supervision.deadlines.school_calendar import SchoolCalendar
+from supervision.deadlines.school_year import HalfTerm
 from supervision.repo import RecordsRepo
-from supervision.schoolyear import HalfTerm, SchoolCalendar
-from supervision.site.signoffs import SignOffs, signed_on
+from supervision.signing.signoff_dates import SignOffs, signed_on
 
 CASE_STATUSES = ("CP Plan", "CiN", "EHA", "other")
 TRAINING_STATES = ("Overdue", "Due within a half term", "In date", "Not known")

@@ -122,9 +122,9 @@ class SupervisionPlugin(BasePlugin[SupervisionPluginConfig]):
 
     def _reports(self, repo: Any, config: Any, files: Files) -> dict[str, str]:
         from supervision.checker import Checker
-        from supervision.schoolyear import calendar_for
+        from supervision.deadlines.school_calendar import calendar_for
+        from supervision.signing.signoff_dates import collect
         from supervision.site.reports import Settings, build
-        from supervision.site.signoffs import collect
 
         result = Checker(repo).run()
         unreadable = len(repo.record_files()) - len(result.facts)

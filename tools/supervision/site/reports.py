@@ -1,8 +1,8 @@
-"""The report pages: counts from :mod:`metrics`, protected by :mod:`supervision.disclosure`,
+"""The report pages: counts from :mod:`metrics`, protected by :mod:`supervision.site.disclosure`,
 written as Markdown with a static SVG chart beside each table.
 
 Every number that reaches a page or a chart goes through :func:`publish` (and
-percentages through :func:`supervision.disclosure.percent`), so nothing
+percentages through :func:`supervision.site.disclosure.percent`), so nothing
 unprotected can be shown by mistake: charts are drawn from published tables.
 """
 
@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from supervision.disclosure import SUPPRESSED, TOTAL, Protected, percent, pool_rows, protect
+from supervision.deadlines.school_calendar import SchoolCalendar
 from supervision.repo import RecordsRepo
-from supervision.schoolyear import SchoolCalendar
+from supervision.signing.signoff_dates import SignOffs
 from supervision.site import charts
+from supervision.site.disclosure import SUPPRESSED, TOTAL, Protected, percent, pool_rows, protect
 from supervision.site.metrics import Counts, Metrics
-from supervision.site.signoffs import SignOffs
 
 POOLED = "Other schools (combined)"
 ALL_SCHOOLS = "All schools"

@@ -1,0 +1,46 @@
+"""The registry of time rules: one module per rule, run in this order.
+
+Each module has ``RULE_IDS`` (the rule ids it may report; their rows are in
+:mod:`supervision.rules`) and ``check(ctx)``, which adds items to the shared
+:class:`~supervision.deadlines.context.RuleContext`. Adding a rule means adding
+a module here and one line in :data:`REGISTRY`.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from supervision.deadlines.rules import (
+    action_due,
+    actions_reviewed,
+    calendar_dates,
+    cancellations,
+    case_notes,
+    contracts,
+    half_terms,
+    policy_review,
+    record_deadline,
+    supervisee_response,
+    supervisors,
+    term_minutes,
+    training,
+)
+
+REGISTRY: tuple[ModuleType, ...] = (
+    calendar_dates,
+    cancellations,
+    half_terms,
+    term_minutes,
+    record_deadline,
+    case_notes,
+    supervisee_response,
+    actions_reviewed,
+    action_due,
+    contracts,
+    training,
+    supervisors,
+    policy_review,
+)
+
+#: Every rule id a time rule reports.
+RULE_IDS = frozenset(rule_id for module in REGISTRY for rule_id in module.RULE_IDS)

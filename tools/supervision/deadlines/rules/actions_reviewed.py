@@ -1,0 +1,40 @@
+"""Every open action of a one-to-one is reviewed in the next one's review of previous actions."""
+
+from __future__ import annotations
+
+from supervision.deadlines.context import RuleContext
+from supervision.deadlines.items import (
+    OPEN_ACTION,
+    OVERDUE,
+)
+from supervision.problems import ERROR
+
+#: The rule ids this module reports (their rows are in supervision.rules).
+RULE_IDS = frozenset({"ACTIONS-NOT-REVIEWED"})
+
+
+def check(ctx: RuleContext) -> None:
+    for _pid, sessions in sorted(ctx.index.sessions.items()):
+        held = [r for r in sessions if r.status == "held"]
+        for before, after in zip(held, held[1:], strict=False):
+            reviewed = {d for d, _outcome in after.facts.get("reviewed") or []}
+            carried = [d for d, outcome in before.facts.get("reviewed") or []
+                       if outcome == "carried-forward"]
+            expected: dict[str, str | None] = {}
+            for digest, _owner, _due, status, fieldname in before.facts.get("actions") or []:
+                if status in OPEN_ACTION:
+                    expected.setdefault(digest, fieldname)
+            for digest in carried:
+                expected.setdefault(digest, None)
+            missing = [name for digest, name in expected.items() if digest not in reviewed]
+            if not missing:
+                continue
+            places = sorted({f"'{name}'" for name in missing if name})
+            if None in missing:
+                places.append("carried forward at that session")
+            ctx.add("ACTIONS-NOT-REVIEWED", OVERDUE,
+                     (after.path, after.at("review", "status", "date")),
+                     f"{len(missing)} action(s) from the session on {before.day} ("
+                     f"{', '.join(places)}) are not in this record's review of previous "
+                     "actions",
+                     (after.supervisor,), school=after.school, severity=ERROR)

@@ -1,0 +1,65 @@
+"""Case notes are sent the policy's number of days before the session."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from supervision.deadlines.context import RuleContext
+from supervision.deadlines.items import (
+    AWAITING,
+    DUE,
+    HISTORY,
+    HISTORY_HINT,
+    OVERDUE,
+)
+from supervision.problems import WARNING
+
+#: The rule ids this module reports (their rows are in supervision.rules).
+RULE_IDS = frozenset({"CASE-NOTES-DEADLINE"})
+
+
+def check(ctx: RuleContext) -> None:
+    for (pid, day), notes in sorted(ctx.index.case_notes.items()):
+        for rec in notes:
+            rules = ctx.rules(rec.school)
+            if rules is None or rules.case_notes_days_before is None:
+                continue
+            before = rules.case_notes_days_before
+            deadline = day - dt.timedelta(days=before)
+            first = ctx.signed(rec, "supervisee")
+            policy = f"the policy asks for at least {before} days before (by {deadline})"
+            where = (rec.path, rec.at("date"))
+            if first is None:
+                if deadline < ctx.today:
+                    ctx.add("CASE-NOTES-DEADLINE", OVERDUE, where,
+                             f"these case notes for the session on {day} are not committed "
+                             f"yet; {policy}", (pid,), due=deadline, school=rec.school,
+                             severity=WARNING)
+                else:
+                    ctx.add("CASE-NOTES-DEADLINE", AWAITING, where,
+                             f"these case notes for the session on {day} are written but "
+                             f"not committed yet; due by {deadline}", (pid,),
+                             due=deadline, school=rec.school)
+            elif first > deadline:
+                ctx.add("CASE-NOTES-DEADLINE", HISTORY, where,
+                         f"these case notes were committed on {first}, "
+                         f"{(day - first).days} days before the session on {day}; {policy}",
+                         (pid,), due=deadline, school=rec.school, severity=WARNING,
+                         hint=HISTORY_HINT)
+    for pid, sessions in sorted(ctx.index.sessions.items()):
+        for rec in sessions:
+            rules = ctx.rules(rec.school)
+            if rec.status != "planned" or rules is None or \
+                    rules.case_notes_days_before is None or rec.day < ctx.today:
+                continue
+            deadline = rec.day - dt.timedelta(days=rules.case_notes_days_before)
+            if (pid, rec.day) in ctx.index.case_notes or deadline > ctx.soon(rec.school):
+                continue
+            state = OVERDUE if deadline < ctx.today else DUE
+            ctx.add("CASE-NOTES-DEADLINE", state, (rec.path, rec.at("date")),
+                     f"case notes for the pupils {pid} will bring to the session on "
+                     f"{rec.day} are due by {deadline}", (pid,), due=deadline,
+                     school=rec.school,
+                     hint="Write one file per pupil with `supervision new case-notes "
+                     f"--case REF --date {rec.day}` and commit it; if you bring no pupils, "
+                     "nothing is needed.")

@@ -1,0 +1,175 @@
+"""The demo's throwaway keys, and its story replayed as real, signed git commits.
+
+:class:`Keyring` makes one ed25519 key per person in ``DIR/gnupg``, with GnuPG
+told the time the story is at, so keys and signatures fit the dates.
+:class:`History` replays the plan in date order in ``DIR/trust``: each record
+committed by its author, and each sign-off as the same signed commit
+``supervision sign`` makes (through a small ``gpg.program`` wrapper that passes
+``--faked-system-time``). The dispute is signed by running
+``supervision sign --disagree`` itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from supervision.demo.story import DISAGREEMENT, STALE_EDIT, DemoError, Event, Person
+from supervision.signing.signoff import message as signoff_message
+
+
+# -- keys ----------------------------------------------------------------------------------
+class Keyring:
+    """Throwaway GnuPG keys in the demo folder; gpg is told the story's time."""
+
+    #: git runs this instead of gpg: the same gpg, at the time in SUPERVISION_DEMO_CLOCK.
+    WRAPPER = "#!/bin/sh\nexec gpg ${SUPERVISION_DEMO_CLOCK:+--faked-system-time " \
+              "\"$SUPERVISION_DEMO_CLOCK\"} \"$@\"\n"
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.program = home / "gpg-at-demo-time"
+        self.program.write_text(self.WRAPPER, encoding="utf-8")
+        self.program.chmod(0o755)
+
+    def env(self, when: dt.datetime | None = None) -> dict[str, str]:
+        env = dict(os.environ, GNUPGHOME=str(self.home))
+        if when is not None:
+            env["SUPERVISION_DEMO_CLOCK"] = when.strftime("%Y%m%dT%H%M%S")
+        return env
+
+    def gpg(self, *args: str, when: dt.datetime | None = None) -> bytes:
+        clock = ["--faked-system-time", when.strftime("%Y%m%dT%H%M%S")] if when else []
+        done = subprocess.run(["gpg", "--homedir", str(self.home), "--batch", "--pinentry-mode",
+                               "loopback", "--passphrase", "", *clock, *args],
+                              capture_output=True, timeout=120)
+        if done.returncode != 0:
+            said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise DemoError("gpg failed: " + (said[-1] if said else f"exit {done.returncode}"),
+                            "Check that GnuPG 2.2 or later is installed (gpg --version).")
+        return done.stdout
+
+    def create(self, person: Person, when: dt.datetime) -> str:
+        uid = f"{person.name} <{person.id}@example.invalid>"
+        self.gpg("--quick-gen-key", uid, "ed25519", "sign", "4y", when=when)
+        listing = self.gpg("--with-colons", "--list-secret-keys", uid).decode()
+        fprs = [line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr")]
+        return fprs[0].upper()
+
+    def export(self, fingerprint: str) -> bytes:
+        return self.gpg("--export", "--armor", fingerprint)
+
+    def stop(self) -> None:
+        subprocess.run(["gpgconf", "--homedir", str(self.home), "--kill", "all"],
+                       capture_output=True, timeout=30)
+
+
+# -- history -------------------------------------------------------------------------------
+def blob_id(data: bytes) -> str:
+    """git's object id of a file's content (what sign-off trailers name)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+class History:
+    """Replays a :class:`Plan` as real, signed git commits."""
+
+    def __init__(self, root: Path, keyring: Keyring, people: list[Person],
+                 fingerprints: dict[str, str]) -> None:
+        self.root = root
+        self.keyring = keyring
+        self.people = {p.id: p for p in people}
+        self.fingerprints = fingerprints
+        self.commits = 0
+        self.signoffs = 0
+
+    def _env(self, person: str, when: dt.datetime) -> dict[str, str]:
+        who = self.people[person]
+        stamp = when.isoformat()
+        env = self.keyring.env(when)
+        env.update({"GIT_AUTHOR_NAME": who.name, "GIT_AUTHOR_EMAIL": f"{who.id}@example.invalid",
+                    "GIT_COMMITTER_NAME": who.name,
+                    "GIT_COMMITTER_EMAIL": f"{who.id}@example.invalid",
+                    "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp,
+                    "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
+                    "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "gpg.program",
+                    "GIT_CONFIG_VALUE_0": str(self.keyring.program)})
+        return env
+
+    def git(self, person: str, when: dt.datetime, *args: str, stdin: str | None = None) -> None:
+        done = subprocess.run(["git", *args], cwd=self.root, env=self._env(person, when),
+                              capture_output=True, text=True, input=stdin, timeout=120)
+        if done.returncode != 0:
+            raise DemoError(f"git {args[0]} failed: {done.stderr.strip()}",
+                            "Check that git 2.30 or later is installed (git --version).")
+
+    def commit(self, person: str, when: dt.datetime, message: str,
+               paths: list[str] | None = None) -> None:
+        if paths:
+            self.git(person, when, "add", "--", *paths)
+        self.git(person, when, "commit", "--quiet", "--no-verify", "--allow-empty",
+                 f"--gpg-sign={self.fingerprints[person]}", "--file=-", stdin=message)
+        self.commits += 1
+
+    def replay(self, events: list[Event]) -> None:
+        for event in events:
+            rec = event.record
+            path = self.root / rec.path
+            if event.kind == "write":
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(_yaml(rec.data), encoding="utf-8")
+                what = rec.data.get("kind", "record").replace("-", " ")
+                self.commit(event.person, event.when, f"Add {what} record {rec.path}\n",
+                            [rec.path])
+            elif event.kind == "edit":
+                if not _append_to_first_text(rec.data, STALE_EDIT):
+                    raise DemoError(f"the demo found no text to edit in {rec.path}")
+                path.write_text(_yaml(rec.data), encoding="utf-8")
+                self.commit(event.person, event.when,
+                            f"Correct {rec.path} after sign-off\n", [rec.path])
+            elif rec.disagree_as == event.role:
+                self._sign_with_disagreement(event)
+            else:
+                message = signoff_message(event.role, rec.path, blob_id(path.read_bytes()),
+                                          event.person, False)
+                self.commit(event.person, event.when, message)
+                self.signoffs += 1
+
+    def _sign_with_disagreement(self, event: Event) -> None:
+        """The real ``supervision sign --disagree``: it writes the disagreement and signs."""
+        env = self._env(event.person, event.when)
+        done = subprocess.run([sys.executable, "-m", "supervision", "sign", event.record.path,
+                               "--disagree", DISAGREEMENT, "--key",
+                               self.fingerprints[event.person]],
+                              cwd=self.root, env=env, capture_output=True, text=True,
+                              timeout=300)
+        if done.returncode != 0:
+            raise DemoError("supervision sign --disagree failed in the demo: "
+                            + (done.stderr.strip() or done.stdout.strip()))
+        self.commits += 1
+        self.signoffs += 1
+
+
+def _yaml(data: dict[str, Any]) -> str:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def _append_to_first_text(data: Any, extra: str) -> bool:
+    """Add ``extra`` to the first long free-text answer (the stale record's edit)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(value, str) and len(value) > 40 and key != "action":
+                data[key] = value + extra
+                return True
+            if _append_to_first_text(value, extra):
+                return True
+    elif isinstance(data, list):
+        return any(_append_to_first_text(item, extra) for item in data)
+    return False

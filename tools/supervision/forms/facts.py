@@ -1,0 +1,144 @@
+"""The structured facts of one record, without its free text.
+
+Cross-record rules (calendar, status) and the staff site's reports work from
+these facts, and the check cache stores them, so no command after ``check``
+needs to re-read thousands of YAML files. Free text never enters the facts:
+actions are kept as a short digest of their wording (enough to match an action
+with its review next time), case references only as references.
+
+``at`` holds the line and column of the keys the cross-record rules point at
+(``date``, ``status``, ``review_date``, ``cancellation.rebooked_to``, the first
+action-review field as ``review``, the disagreement field) and, under
+``action_at``, of each action in the same order as ``actions``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from supervision.forms.definition import Form
+from supervision.forms.record_rules import walk
+
+FACTS_VERSION = 2
+ANSWER_DATES = frozenset({"next_session", "next_meeting.date", "dsl_training_renewal"})
+
+#: Keys whose position the cross-record rules report (see :mod:`supervision.deadlines.time_rules`).
+POSITION_KEYS = ("date", "status", "supervisee", "supervisor", "review_date",
+                 "duration_minutes", "cancellation")
+
+Where = Callable[[tuple[Any, ...]], tuple[int, int]]
+
+
+def action_digest(text: str) -> str:
+    """Stable id for an action's wording: case and spacing do not matter."""
+    normal = " ".join(text.lower().split())
+    return hashlib.sha1(normal.encode("utf-8")).hexdigest()[:12]
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def extract(form: Form, typed: dict[str, Any], where: Where | None = None) -> dict[str, Any]:
+    """The record's facts; ``where`` (``Document.where``) adds key positions."""
+    at: dict[str, list[int]] = {}
+    action_at: list[list[int]] = []
+
+    def mark(name: str, keypath: tuple[Any, ...]) -> None:
+        if where is not None and name not in at:
+            at[name] = list(where(keypath))
+
+    for key in POSITION_KEYS:
+        if key in typed:
+            mark(key, (key,))
+    if isinstance(typed.get("cancellation"), dict) and "rebooked_to" in typed["cancellation"]:
+        mark("cancellation.rebooked_to", ("cancellation", "rebooked_to"))
+    for keypath, f in form.walk():  # the review field, or where it would go when empty
+        if f.type == "review" and not any(isinstance(p, int) for p in keypath):
+            mark("review", keypath)
+            break
+    facts: dict[str, Any] = {
+        "kind": form.kind,
+        "form": form.key,
+        "school": typed.get("school"),
+        "date": _iso(typed.get("date")),
+        "status": typed.get("status", "held"),
+        "supervisor": typed.get("supervisor"),
+        "supervisees": (
+            list(typed.get("supervisees") or ())
+            if form.key == "group-session"
+            else [typed["supervisee"]] if typed.get("supervisee") else []
+        ),
+    }
+    for key in ("reviewer", "case_ref", "duration_minutes", "start_time"):
+        if key in typed:
+            facts[key] = typed[key]
+    if "review_date" in typed:
+        facts["review_date"] = _iso(typed["review_date"])
+    cancellation = typed.get("cancellation")
+    if isinstance(cancellation, dict):
+        facts["cancellation"] = {k: _iso(v) for k, v in cancellation.items() if k != "reason"}
+    if typed.get("themes"):
+        facts["themes"] = sorted(set(typed["themes"]))
+    cases: dict[str, str | None] = {}
+    actions: list[list[Any]] = []
+    reviewed: list[list[Any]] = []
+    answers: dict[str, Any] = {}
+    for keypath, f, value in walk(form.fields, typed):
+        if f.type == "case_ref":
+            cases.setdefault(value, None)
+        elif f.name == "case_status" and f.type == "choice" and keypath[-2:-1]:
+            parent = _parent(typed, keypath)
+            ref = parent.get("case_ref") if isinstance(parent, dict) else None
+            if ref is not None:
+                cases[ref] = value
+        elif f.type == "actions":
+            dotted = _dotted(keypath)
+            for index, item in enumerate(value):
+                if item.get("action"):
+                    actions.append([action_digest(item["action"]), item.get("owner"),
+                                    _iso(item.get("due")), item.get("status", "open"), dotted])
+                    if where is not None:
+                        action_at.append(list(where(keypath + (index,))))
+        elif f.type == "review":
+            for item in value:
+                if item.get("action"):
+                    reviewed.append([action_digest(item["action"]), item.get("outcome")])
+        elif f.type == "risk":
+            facts["immediate_risk"] = bool(value.get("raised"))
+        elif f.type in ("yesno", "integer") and not any(isinstance(p, int) for p in keypath):
+            answers[_dotted(keypath)] = value
+        elif f.type == "date" and _dotted(keypath) in ANSWER_DATES:
+            answers[_dotted(keypath)] = _iso(value)
+        elif f.name == "disagreement" and f.type == "text":
+            facts["disagreement"] = True
+            mark("disagreement", keypath)
+    if "case_ref" in typed and "case_status" in typed:
+        cases[typed["case_ref"]] = typed["case_status"]
+    if cases:
+        facts["cases"] = [[ref, status] for ref, status in cases.items()]
+    if actions:
+        facts["actions"] = actions
+    if reviewed:
+        facts["reviewed"] = reviewed
+    if answers:
+        facts["answers"] = answers
+    if at:
+        facts["at"] = at
+    if action_at:
+        facts["action_at"] = action_at
+    return facts
+
+
+def _dotted(keypath: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in keypath if not isinstance(p, int))
+
+
+def _parent(typed: dict[str, Any], keypath: tuple[Any, ...]) -> Any:
+    value: Any = typed
+    for part in keypath[:-1]:
+        value = value[part]
+    return value

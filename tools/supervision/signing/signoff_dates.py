@@ -1,0 +1,265 @@
+"""Who has signed a record, and when, as the time rules and the reports see it.
+
+The time rules (:mod:`supervision.deadlines.time_rules`) and ``supervision status`` never
+ask git or gpg directly; they ask a :class:`SignoffSource`:
+
+* ``signoffs(path)``: the sign-offs of a record, each ``(role, person, date)``;
+* ``first_committed(path)``: the day the record first entered the history
+  (None while it is only in the working folder);
+* ``sees(form, role)``: whether this source can see that role's sign-off on
+  that kind of record. A rule about a sign-off the source cannot see stays
+  silent rather than guessing.
+
+:class:`CommitDateSignoffs` is the implementation used until verified sign-offs
+exist: committing a record counts as its first signer's sign-off (the
+supervisor sending a session record or a contract, the supervisee sending case
+notes, the reviewer a QA review), dated with the commit date; the other
+signer's sign-off is unknown. For a session, only a commit on or after the
+session's date counts (an earlier commit was the booking of a planned session).
+
+:class:`VerifiedSignoffs` is used once the repository signs (``admins`` set in
+supervision.yml): the sign-offs ``supervision verify`` accepts (GPG-signed
+commits by the registered key of the person in that role), each dated with its
+first good sign-off (deadlines count from it) and marked ``current`` when that
+role's latest sign-off is of the record as it is now (a record changed since
+awaits its signers again). ``sees`` is true for every signer. The verifier's
+result is remembered per HEAD commit, so a warm ``check`` does not verify again.
+A repository that is not signing yet, a shallow clone or a folder without git
+falls back to commit dates.
+
+A record that is in the working folder but not committed yet counts, for the
+deadline rules, as being sent today: the commit that the pre-commit hook is
+checking is the one that sends it.
+
+The staff site's reports take the same dates as plain data, :data:`SignOffs`
+(record path -> list of (role, date)), from :func:`collect`: the day each record
+was first committed (role ``recorded``) and, when the repository signs, the
+first verified sign-off of each role. Reports prefer a role's verified sign-off
+and fall back to the commit date (:func:`signed_on`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+from collections.abc import Callable, Iterator, Mapping
+from functools import cached_property
+from typing import Any, NamedTuple, Protocol
+
+from supervision.signing.commit_dates import RecordHistory
+from supervision.signing.signoff import signers_of
+
+
+class Signoff(NamedTuple):
+    """One role's sign-off (a tuple: tens of thousands are made per run, cheaply)."""
+
+    role: str
+    person: str | None
+    date: dt.date
+    current: bool = True  # this role has signed the record as it is now
+
+
+class SignoffSource(Protocol):
+    #: True when sign-offs are verified signatures, False when they are commit dates.
+    from_signatures: bool
+
+    def sees(self, form: str, role: str) -> bool: ...
+
+    def signoffs(self, path: str) -> list[Signoff]: ...
+
+    def first_committed(self, path: str) -> dt.date | None: ...
+
+
+def person_in_role(facts: dict[str, Any], role: str) -> str | None:
+    if role == "supervisee":
+        people = facts.get("supervisees") or []
+        return people[0] if len(people) == 1 else None
+    value = facts.get(role)
+    return value if isinstance(value, str) else None
+
+
+class CommitDateSignoffs:
+    """Sign-offs read from commit dates: the first signer's only (see module doc)."""
+
+    from_signatures = False
+
+    def __init__(self, history: RecordHistory, facts: dict[str, dict[str, Any]]) -> None:
+        self.history = history
+        self.facts = facts
+
+    def first_committed(self, path: str) -> dt.date | None:
+        return self.history.first_committed(path)
+
+    def signoffs(self, path: str) -> list[Signoff]:
+        facts = self.facts.get(path)
+        if facts is None:
+            return []
+        roles = signers_of(facts.get("form", ""))
+        if not roles or facts.get("status") in ("planned", "cancelled"):
+            return []
+        day = self.history.first_committed(path)
+        if facts.get("kind") == "session" and isinstance(facts.get("date"), str):
+            try:
+                held = dt.date.fromisoformat(facts["date"])
+            except ValueError:
+                held = None
+            if held is not None:
+                day = self.history.committed_since(path, held)
+        if day is None:
+            return []
+        return [Signoff(roles[0], person_in_role(facts, roles[0]), day)]
+
+    def sees(self, form: str, role: str) -> bool:
+        roles = signers_of(form)
+        return bool(roles) and roles[0] == role
+
+
+class VerifiedSignoffs:
+    """Sign-offs verified against the repository's own keys (see module doc)."""
+
+    from_signatures = True
+
+    def __init__(self, history: Callable[[], RecordHistory],
+                 verified: Mapping[str, list[Signoff]]) -> None:
+        self._read_history = history
+        self.verified = verified
+
+    @cached_property
+    def history(self) -> RecordHistory:
+        """Read only when a rule asks when a record was first committed."""
+        return self._read_history()
+
+    def first_committed(self, path: str) -> dt.date | None:
+        return self.history.first_committed(path)
+
+    def signoffs(self, path: str) -> list[Signoff]:
+        return self.verified.get(path, [])
+
+    def sees(self, form: str, role: str) -> bool:
+        return role in signers_of(form)
+
+
+class _StoredSignoffs(Mapping[str, list[Signoff]]):
+    """Remembered sign-offs, turned into :class:`Signoff` rows only when asked for:
+    checking one record of a large trust reads a handful of its 20,000 paths."""
+
+    def __init__(self, rows: dict[str, list[list[Any]]]) -> None:
+        self.rows = rows
+        self.made: dict[str, list[Signoff]] = {}
+
+    def __getitem__(self, path: str) -> list[Signoff]:
+        made = self.made.get(path)
+        if made is None:
+            made = [Signoff(r, who, dt.date.fromisoformat(d), c)
+                    for r, who, d, c in self.rows[path]]
+            self.made[path] = made
+        return made
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def verified_signoffs(repo: Any,
+                      use_cache: bool = True) -> Mapping[str, list[Signoff]] | None:
+    """Per record path, its verified sign-offs; None when the repository does not sign."""
+    if repo.config is None or not repo.config.admins:
+        return None
+    from supervision.cache import cache_dir
+    from supervision.signing.analysis import NotAGitRepository
+    from supervision.signing.gitio import Git, GitError
+    from supervision.signing.verify import Verifier
+
+    git = Git(repo.root)
+    try:
+        if not git.is_repository() or git.is_shallow():
+            return None
+        head = git.head()
+        if head is None:
+            return None
+        verifier = Verifier(repo, git, use_cache=use_cache)
+        key = f"{head}:{verifier.cache_key()}"
+        path = cache_dir(repo.root) / "signoffs.json"
+        if use_cache:
+            with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+                stored = json.loads(path.read_text(encoding="utf-8"))
+                if stored["key"] == key and isinstance(stored["records"], dict):
+                    return _StoredSignoffs(stored["records"])
+        analysis = verifier.run()
+    except (GitError, NotAGitRepository, OSError):
+        return None
+    if analysis.shallow:
+        return None
+    found: dict[str, list[Signoff]] = {}
+    for record in analysis.records:
+        latest = {ref.role: ref for ref in record.signoffs}
+        rows = []
+        for role, first in record.first_signed.items():
+            now = latest.get(role)
+            rows.append(Signoff(role, first.person,
+                                dt.datetime.fromtimestamp(first.time).date(),
+                                now is not None and now.blob == record.blob))
+        if rows:
+            found[record.path] = rows
+    if use_cache:
+        with contextlib.suppress(OSError):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".tmp{os.getpid()}")
+            tmp.write_text(json.dumps({"key": key, "records": {
+                p: [[s.role, s.person, s.date.isoformat(), s.current] for s in rows]
+                for p, rows in found.items()}}), encoding="utf-8")
+            os.replace(tmp, path)
+    return found
+
+
+def signoff_source(repo: Any, facts: dict[str, dict[str, Any]],
+                   use_cache: bool = True) -> SignoffSource:
+    """Verified sign-offs when the repository signs, else commit dates."""
+    from supervision.signing.commit_dates import read_history
+
+    verified = verified_signoffs(repo, use_cache)
+    if verified is not None:
+        return VerifiedSignoffs(lambda: read_history(repo.root, use_cache), verified)
+    return CommitDateSignoffs(read_history(repo.root, use_cache), facts)
+
+
+# -- the staff site's reports ---------------------------------------------------------
+SignOffs = Mapping[str, list[tuple[str, dt.date]]]
+
+RECORDED = "recorded"
+
+
+def collect(repo: Any) -> tuple[SignOffs | None, str]:
+    """Sign-off dates for the reports and a sentence saying where they came from."""
+    from supervision.signing.commit_dates import read_history
+
+    history = read_history(repo.root)
+    if history.head is None:
+        return None, ("Sign-off dates are not available: this folder has no git history, so "
+                      "the sign-off table is left out.")
+    out: dict[str, list[tuple[str, dt.date]]] = {
+        path: [(RECORDED, dt.date.fromisoformat(days[0]))]
+        for path, days in history.days.items() if days}
+    verified = verified_signoffs(repo)
+    if verified is None:
+        return out, ("This repository does not sign records yet, so a record counts as written "
+                     "up on the day it was first committed.")
+    for path, rows in verified.items():
+        out.setdefault(path, []).extend((s.role, s.date) for s in rows)
+    return out, ("Sign-off dates are the first verified signature of each signer (checked "
+                 "against the keys registered in this repository); a record nobody has "
+                 "signed yet counts from the day it was first committed.")
+
+
+def signed_on(signoffs: SignOffs, path: str, role: str = "supervisor") -> dt.date | None:
+    """The date ``role`` signed ``path``, else the date it was recorded, else None."""
+    entries = signoffs.get(path) or []
+    for wanted in (role, RECORDED):
+        dates = [day for who, day in entries if who == wanted]
+        if dates:
+            return min(dates)
+    return None

@@ -1,0 +1,162 @@
+"""Whose signatures count, at one point in a repository's history.
+
+Trust is exactly what the repository says: the fingerprints people.yml gives
+each person, the certificates in ``keys/*.asc`` and the admin fingerprints in
+supervision.yml. A :class:`TrustIds` names one such state by git object ids
+(so it can be cached and compared); a :class:`TrustState` is the same state
+loaded: fingerprint -> person, the admin set and a :class:`Keyring` of the
+certificates for exactly those fingerprints.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from supervision.forms.validate import fingerprint as normalise
+from supervision.forms.yamlparse import parse_bytes
+from supervision.signing.gitio import Git, tree_entries
+from supervision.signing.openpgp import CertError, Keyring, read_certs
+
+PEOPLE_FILE = "people.yml"
+CONFIG_FILE = "supervision.yml"
+KEYS_DIR = "keys"
+KEY_SUFFIX = ".asc"
+_FPR = re.compile(r"[0-9A-F]{40}\Z")
+
+
+def is_trust_path(path: str) -> bool:
+    """Does a change to this path change who may sign?"""
+    return path in (PEOPLE_FILE, CONFIG_FILE) or path.startswith(KEYS_DIR + "/")
+
+
+def _fingerprints(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    out = []
+    for item in value:
+        if isinstance(item, str):
+            text = normalise(item)
+            if _FPR.match(text):
+                out.append(text)
+    return tuple(out)
+
+
+def parse_admins(data: bytes | None) -> tuple[str, ...]:
+    """Admin fingerprints from supervision.yml bytes (unreadable: none)."""
+    if data is None:
+        return ()
+    doc, _problems = parse_bytes(data, CONFIG_FILE)
+    if doc is None or not isinstance(doc.data, dict):
+        return ()
+    return tuple(sorted(set(_fingerprints(doc.data.get("admins")))))
+
+
+def parse_people(data: bytes | None) -> dict[str, str]:
+    """fingerprint -> person id from people.yml bytes.
+
+    A fingerprint listed for two people belongs to neither: it cannot say who signed.
+    """
+    if data is None:
+        return {}
+    doc, _problems = parse_bytes(data, PEOPLE_FILE)
+    if doc is None or not isinstance(doc.data, dict) or not isinstance(
+            doc.data.get("people"), list):
+        return {}
+    owners: dict[str, set[str]] = {}
+    for entry in doc.data["people"]:
+        if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+            for fpr in _fingerprints(entry.get("fingerprints")):
+                owners.setdefault(fpr, set()).add(entry["id"])
+    return {fpr: next(iter(ids)) for fpr, ids in owners.items() if len(ids) == 1}
+
+
+@dataclass(frozen=True, slots=True)
+class TrustIds:
+    people: str | None  # blob id of people.yml
+    keys: str | None  # tree id of keys/
+    admins: tuple[str, ...]  # admin fingerprints from supervision.yml
+
+    def as_json(self) -> list[Any]:
+        return [self.people, self.keys, list(self.admins)]
+
+    @classmethod
+    def from_json(cls, value: list[Any]) -> TrustIds:
+        return cls(value[0], value[1], tuple(value[2]))
+
+
+NOBODY = TrustIds(None, None, ())
+
+
+@dataclass
+class TrustState:
+    ids: TrustIds
+    people: dict[str, str] = field(default_factory=dict)  # fingerprint -> person id
+    keyring: Keyring = field(default_factory=lambda: Keyring(()))
+
+    @property
+    def admins(self) -> tuple[str, ...]:
+        return self.ids.admins
+
+    def person_for(self, fpr: str | None) -> str | None:
+        return self.people.get(fpr) if fpr else None
+
+    def fingerprints_of(self, person: str) -> list[str]:
+        return sorted(f for f, p in self.people.items() if p == person)
+
+    def label(self, fpr: str | None) -> str:
+        """How a key is named in messages: its owner's id, or the key itself."""
+        if not fpr:
+            return "an unidentified key"
+        person = self.people.get(fpr)
+        return f"{person} (key {short(fpr)})" if person else f"key {short(fpr)}"
+
+
+def short(fpr: str) -> str:
+    """The last 16 hex digits, as gpg shows a long key id."""
+    return fpr[-16:]
+
+
+class TrustLoader:
+    """Builds TrustStates from git objects, reading each object once."""
+
+    def __init__(self, git: Git) -> None:
+        self.git = git
+        self._blobs: dict[str, bytes | None] = {}
+        self._trees: dict[str, list[str]] = {}  # keys tree -> .asc blob ids
+        self._certs: dict[str, list[Any]] = {}  # .asc blob id -> certificates
+        self._states: dict[TrustIds, TrustState] = {}
+
+    def prefetch(self, all_ids: Iterable[TrustIds]) -> None:
+        wanted = [i for i in set(all_ids) if i not in self._states]
+        first = {i.people for i in wanted if i.people and i.people not in self._blobs}
+        first |= {i.keys for i in wanted if i.keys and i.keys not in self._trees}
+        found = self.git.read_objects(first)
+        for oid, obj in found.items():
+            if obj is not None and obj.type == "tree":
+                self._trees[oid] = [e[2] for e in tree_entries(obj.data)
+                                    if e[1].endswith(KEY_SUFFIX) and e[0].startswith("100")]
+            else:
+                self._blobs[oid] = obj.data if obj is not None else None
+        blobs = {b for i in wanted if i.keys for b in self._trees.get(i.keys, [])
+                 if b not in self._certs}
+        for oid, obj in self.git.read_objects(blobs).items():
+            try:
+                self._certs[oid] = read_certs(obj.data) if obj is not None else []
+            except CertError:
+                self._certs[oid] = []
+
+    def state(self, ids: TrustIds) -> TrustState:
+        found = self._states.get(ids)
+        if found is not None:
+            return found
+        self.prefetch([ids])
+        people = parse_people(self._blobs.get(ids.people)) if ids.people else {}
+        wanted = set(people) | set(ids.admins)
+        certs = [c for blob in self._trees.get(ids.keys or "", [])
+                 for c in self._certs.get(blob, []) if c.fingerprint.upper() in wanted]
+        state = TrustState(ids, people, Keyring(certs))
+        self._states[ids] = state
+        return state
