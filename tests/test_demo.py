@@ -3,6 +3,7 @@ find exactly the problems planted in it (and nothing else)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import signal
 import subprocess
@@ -162,6 +163,29 @@ def test_a_rerun_replaces_the_demo_but_never_another_folder(demo: Path) -> None:
     assert "was not made by `supervision demo`" in refused.err
     assert (other / "precious.txt").read_text() == "keep me"
     assert sorted(p.name for p in other.iterdir()) == ["precious.txt"]
+
+
+def test_a_story_years_ago_still_signs_under_the_real_clock() -> None:
+    """The demo's keys expire on a date after the real today, not a period after the
+    story's start: `sign --disagree` (run by the demo) judges expiry by the real clock,
+    so a story set years back must not make the demo's own keys expire under it."""
+    folder = Path(tempfile.mkdtemp(dir="/tmp", prefix="svold-")) / "demo"
+    try:
+        built = run_cli("demo", str(folder), "--no-serve", "--today", "2021-11-22",
+                        cwd=folder.parent, env=git_env())
+        assert built.code == 0, built.out + built.err
+        keys = run_cli("keys", "list", "--format", "json", cwd=folder / "trust",
+                       env=dict(git_env(), GNUPGHOME=str(folder / "gnupg")))
+        rows = keys.json()
+        assert rows and {r["state"] for r in rows} == {"ok"}, rows
+        assert min(r["expires"] for r in rows) > dt.date.today().isoformat()
+        verified = run_cli("verify", "--format", "json", "--today", "2021-11-22",
+                           cwd=folder / "trust", env=git_env())
+        assert "disputed" in {r["status"] for r in verified.json()["records"]}
+    finally:
+        subprocess.run(["gpgconf", "--homedir", str(folder / "gnupg"), "--kill", "all"],
+                       capture_output=True)
+        shutil.rmtree(folder.parent, ignore_errors=True)
 
 
 def test_the_site_is_served_on_loopback_until_sigterm(demo: Path) -> None:

@@ -153,7 +153,10 @@ def test_init_refuses_non_empty_folder(tmp_path) -> None:
     (tmp_path / "x" / "keep.txt").write_text("mine")
     result = run_cli("init", str(tmp_path / "x"), cwd=tmp_path)
     assert result.code == 2
+    assert "already exists and is not empty" in result.err
+    assert "hint: Choose a new folder name" in result.err
     assert (tmp_path / "x" / "keep.txt").read_text() == "mine"
+    assert sorted(p.name for p in (tmp_path / "x").iterdir()) == ["keep.txt"]
 
 
 def test_init_makes_a_clean_repo(any_repo: RecordsRepoFixture) -> None:

@@ -107,7 +107,9 @@ def test_missing_profile_file(agenda_repo: RecordsRepoFixture) -> None:
     config.write_text(config.read_text().replace("profile: agenda", "profile: profiles/nope.yml"))
     result = agenda_repo.check()
     assert result.code == 1
-    assert "PROFILE-UNKNOWN" in result.rules()
+    [found] = [f for f in result.json() if f["rule"] == "PROFILE-UNKNOWN"]
+    assert found["path"] == "supervision.yml"
+    assert "profiles/nope.yml does not exist inside this repository" in found["message"]
 
 
 def test_profile_commands(agenda_repo: RecordsRepoFixture) -> None:
@@ -130,7 +132,8 @@ def test_profile_commands(agenda_repo: RecordsRepoFixture) -> None:
     listed = agenda_repo.cli("profile", "list")
     assert "profiles/our-policy.yml" in listed.out
     outside = agenda_repo.cli("profile", "copy", "agenda", "../elsewhere.yml")
-    assert outside.code == 2
+    assert outside.code == 2 and "must be inside the records repository" in outside.err
+    assert not (agenda_repo.root.parent / "elsewhere.yml").exists()
 
 
 @pytest.mark.parametrize("name", ["core", *BUILTIN_PROFILES])

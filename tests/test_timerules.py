@@ -58,6 +58,25 @@ def test_record_deadline_counts_working_days_across_christmas(agenda_repo: Recor
         (planned, "2027-01-14")]
 
 
+def test_planned_session_record_is_overdue_only_after_its_deadline_day(
+        agenda_repo: RecordsRepoFixture) -> None:
+    """On the deadline day itself the record of a session still marked planned is awaited,
+    not overdue; the next working day it is an error (the boundary is `deadline < today`)."""
+    t = Timeline(agenda_repo)
+    _contracts(t, "dsl-sample")
+    planned = t.add("session", "2026-11-16", status="planned")
+    t.commit("2026-11-02")
+    # Ten working days after Monday 16 November: Monday 30 November.
+    assert by_rule(t.check("2026-11-30"), "RECORD-DEADLINE") == []
+    waiting = items(t.status("2026-11-30"), "deputy-sample", "awaiting_signature")
+    assert [(i["path"], i["due"]) for i in waiting if i["rule"] == "RECORD-DEADLINE"] == [
+        (planned, "2026-11-30")]
+    found = by_rule(t.check("2026-12-01"), "RECORD-DEADLINE")
+    assert [(f["path"], f["severity"]) for f in found] == [(planned, "error")]
+    assert "still marked planned" in found[0]["message"] and "due by 2026-11-30" in found[0][
+        "message"]
+
+
 # -- one session each half term, cancellations and rebooking ------------------------------------
 
 def test_half_term_with_only_a_cancelled_session(any_repo: RecordsRepoFixture) -> None:
