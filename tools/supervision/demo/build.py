@@ -31,6 +31,7 @@ from typing import Any
 
 import yaml
 
+from supervision.deadlines.school_year import add_months
 from supervision.demo.replay import History, Keyring
 from supervision.demo.story import ORG, DemoError, Plan, moment, plan, write_people
 
@@ -83,7 +84,9 @@ def build(folder: Path, today: dt.date, say: Any = print) -> Built:
     start = moment(dt.date(the_plan.first_year, 8, 20), 10)
     keyring = Keyring(folder / "gnupg")
     say(f"Making {len(the_plan.people)} throwaway signing keys in {keyring.home} ...")
-    fingerprints = {p.id: keyring.create(p, start) for p in the_plan.people}
+    # Valid for three years after the later of the story's today and the real one.
+    expires = add_months(max(today, dt.date.today()), 36)
+    fingerprints = {p.id: keyring.create(p, start, expires) for p in the_plan.people}
     write_people(root, the_plan.people, fingerprints)
     for person in the_plan.people:
         (root / "keys" / f"{person.id}.asc").write_bytes(keyring.export(fingerprints[person.id]))

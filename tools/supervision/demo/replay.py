@@ -57,9 +57,15 @@ class Keyring:
                             "Check that GnuPG 2.2 or later is installed (gpg --version).")
         return done.stdout
 
-    def create(self, person: Person, when: dt.datetime) -> str:
+    def create(self, person: Person, when: dt.datetime, expires: dt.date) -> str:
+        """A key made at the story's time ``when`` that expires on ``expires``.
+
+        The expiry is a date, not a period from ``when``: ``supervision sign`` judges
+        expiry by the real clock, so a period counted from a story that starts years
+        ago would make the demo's own keys expire under it.
+        """
         uid = f"{person.name} <{person.id}@example.invalid>"
-        self.gpg("--quick-gen-key", uid, "ed25519", "sign", "4y", when=when)
+        self.gpg("--quick-gen-key", uid, "ed25519", "sign", expires.isoformat(), when=when)
         listing = self.gpg("--with-colons", "--list-secret-keys", uid).decode()
         fprs = [line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr")]
         return fprs[0].upper()
