@@ -18,6 +18,7 @@ from typing import Any
 from conftest import RecordsRepoFixture, Result, git_env, make_repo, run_cli
 
 SESSION = "records/example-school/2026-27/dsl-sample/2026-11-16-session.yaml"
+CONTRACT = "contracts/example-school/dsl-sample-2026-09-07.yaml"
 
 
 class Keyrings:
@@ -127,6 +128,13 @@ class SignedRepo(RecordsRepoFixture):
         return self.commit(who if signed else None, message, signed=signed)
 
 
+def record(data: dict[str, Any], relpath: str = SESSION) -> dict[str, Any]:
+    """One record's entry in `verify --format json`."""
+    found = [r for r in data["records"] if r["path"] == relpath]
+    assert len(found) == 1, [r["path"] for r in data["records"]]
+    return found[0]
+
+
 def finding(data: dict[str, Any], rule: str) -> dict[str, Any]:
     found = [e for e in data["errors"] + data["warnings"] if e["rule"] == rule]
     assert found, f"no {rule} in {data['errors'] + data['warnings']}"
@@ -135,8 +143,10 @@ def finding(data: dict[str, Any], rule: str) -> dict[str, Any]:
 
 def build_template(root: Path, keyrings: Keyrings) -> SignedRepo:
     """init; admin key (keys create) signs the first commit; the admin registers the
-    supervisor's and supervisee's keys (keys import); the supervisor commits a filled
-    one-to-one session record with no disagreement."""
+    supervisor's and supervisee's keys (keys import); the supervisor commits their
+    contract, which both sign (who signs a session comes from the contract in force);
+    then the supervisor commits a filled one-to-one session record with no
+    disagreement."""
     make_repo(root, "agenda")
     admin_env = git_env()
     admin_env["GNUPGHOME"] = str(keyrings.home("admin"))
@@ -158,6 +168,13 @@ def build_template(root: Path, keyrings: Keyrings) -> SignedRepo:
                         actors[who].person)
         assert done.code == 0, done.err
     repo.commit("admin", "Register the supervisor's and supervisee's keys", ".")
+    contract, terms = repo.filled("contract", day="2026-09-07")
+    assert contract == CONTRACT
+    repo.write(contract, terms)
+    repo.commit("supervisor", "Supervision contract", contract)
+    for who in ("supervisor", "supervisee"):
+        done = repo.sign(who, contract)
+        assert done.code == 0, done.err
     relpath, data = repo.filled("session")
     assert relpath == SESSION
     data["disagreement"] = ""

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from conftest import BIN, git_env, run_cli
-from signing import SESSION, SignedRepo
+from signing import SESSION, SignedRepo, record
 
 ROOT = Path(__file__).resolve().parent.parent
 HOOK = ROOT / "deploy" / "git-hooks" / "pre-receive"
@@ -324,7 +324,7 @@ def test_an_agreed_record_changed_without_signing_again_is_refused(server: Serve
     _edit_session(local, "format: one-to-one", "format: one-to-one  # checked")
     change = local.commit(None, "Quiet change", SESSION, signed=False)
     out = server.refused("main")
-    assert "RECORD-CHANGED-UNSIGNED" in out and f"commit {change[:10]} changed this agreed" in out
+    assert "RECORD-CHANGED-UNSIGNED" in out and f"commit {change[:10]} changed this signed record" in out
     # Both sign the changed record again in the same push: now it is only a warning.
     assert local.sign("supervisor").code == 0
     assert local.sign("supervisee").code == 0
@@ -378,8 +378,10 @@ def test_new_branches_are_checked_and_deleting_one_is_not_the_hooks_business(
     assert server.head("refs/heads/sign-offs") != local.head()
 
 
-def test_merging_a_re_signed_record_is_accepted_but_an_unsigned_merge_edit_is_not(
-        server: Server) -> None:
+def test_a_merge_is_refused_and_the_same_work_rebased_is_accepted(server: Server) -> None:
+    """The protected line is straight: a merge, even of a re-signed record and even when
+    it adds nothing of its own, is refused (a web page "merge" button makes such commits,
+    unsigned). The same work as a fast-forward is accepted."""
     local = server.local
     assert local.sign("supervisor").code == 0
     assert local.sign("supervisee").code == 0
@@ -392,12 +394,15 @@ def test_merging_a_re_signed_record_is_accepted_but_an_unsigned_merge_edit_is_no
     local.git(None, "checkout", "-q", "main")
     local.git(None, "merge", "-q", "--no-ff", "--no-gpg-sign", "-m", "Merge amend", "amend")
     merge = local.head()
-    server.accepted("main")  # as a web page merge would be: unsigned, but it adds nothing
-    assert server.head() == merge
-    result, data = local.verify()  # and the CI audit agrees
-    assert result.code == 0 and data["records"][0]["status"] == "agreed", data["errors"]
+    out = server.refused("main")
+    assert "HISTORY-MERGE" in out and f"commit {merge[:10]} merges 1 other line" in out
+    result, data = local.verify()  # and the CI audit agrees: the merge's changes are its own
+    assert result.code == 1
+    assert sorted(e["rule"] for e in data["errors"]) == ["HISTORY-MERGE",
+                                                         "RECORD-CHANGED-UNSIGNED"]
+    assert record(data)["status"] == "stale"
 
-    # A merge that also edits the agreed record (an "evil merge") is the merge's own change.
+    # A merge that also edits the agreed record (an "evil merge") is its own, unsigned change.
     local.git(None, "checkout", "-q", "-b", "other", "main~1")
     local.commit("supervisor", "Unrelated work", signed=True)
     local.git(None, "checkout", "-q", "main")
@@ -406,7 +411,15 @@ def test_merging_a_re_signed_record_is_accepted_but_an_unsigned_merge_edit_is_no
     local.git(None, "add", SESSION)
     local.git(None, "commit", "-q", "--no-gpg-sign", "-m", "Merge other")
     out = server.refused("main")
-    assert "RECORD-CHANGED-UNSIGNED" in out and f"commit {local.head()[:10]}" in out
+    assert "HISTORY-MERGE" in out and "RECORD-CHANGED-UNSIGNED" in out
+    assert f"commit {local.head()[:10]}" in out
+
+    # The amendment as a straight line (what `supervision submit` pushes) is accepted.
+    local.git(None, "reset", "-q", "--hard", "amend")
+    server.accepted("main")
+    assert server.head() == local.head()
+    result, data = local.verify()
+    assert result.code == 0 and record(data)["status"] == "agreed", data["errors"]
 
 
 def test_problems_already_on_the_server_do_not_block_later_pushes(server: Server) -> None:
@@ -483,3 +496,4 @@ def test_a_second_history_merged_in_is_refused(server: Server) -> None:
               "Merge another history", "elsewhere")
     out = server.refused("main")
     assert "SIGNOFF-MANY-ROOTS" in out and f"commit: {root[:10]}" in out
+    assert "HISTORY-MERGE" in out and "PUSH-NEW-ROOT" in out

@@ -7,7 +7,7 @@ import json
 import yaml
 
 from conftest import git_env, run_cli
-from signing import SESSION, SignedRepo
+from signing import SESSION, SignedRepo, record
 
 
 def test_walk_through_draft_agreed_stale_agreed_with_history(signed: SignedRepo) -> None:
@@ -123,8 +123,8 @@ def test_disagreement_is_written_signed_and_makes_it_disputed(signed: SignedRepo
     assert signed.sign("supervisor").code == 0
     result, report = signed.verify()
     assert result.code == 0
-    assert report["records"][0]["status"] == "disputed"
-    assert report["summary"]["statuses"] == {"disputed": 1}
+    assert record(report)["status"] == "disputed"
+    assert report["summary"]["statuses"] == {"agreed": 1, "disputed": 1}  # contract, session
 
 
 def test_disagree_refused_when_the_form_has_no_disagreement_field(signed: SignedRepo) -> None:
@@ -233,7 +233,7 @@ def test_verify_caches_by_commit_and_checks_only_new_ones(signed: SignedRepo) ->
     signed.craft_signoff("supervisor", "supervisor")  # by hand: `sign` would verify it
     _result, after = signed.verify()
     assert after["summary"]["checked_now"] == 1
-    assert after["records"][0]["status"] == "awaiting-supervisee"
+    assert record(after)["status"] == "awaiting-supervisee"
     _result, cold = signed.verify("--no-cache")
     assert cold["summary"]["checked_now"] == cold["summary"]["commits"]
     assert cold["records"] == after["records"]
@@ -249,7 +249,7 @@ def test_since_limits_the_report_to_new_commits(signed: SignedRepo) -> None:
     result, since = signed.verify("--since", base)
     assert result.code == 1
     assert [r["path"] for r in since["records"]] == [relpath]
-    assert len(everything["records"]) == 2
+    assert len(everything["records"]) == 3  # the contract, the session, the case notes
     assert [e["rule"] for e in since["errors"]] == ["KEY-UNKNOWN"]
     result, later = signed.verify("--since", "HEAD")
     assert result.code == 0 and later["records"] == [] and later["errors"] == []

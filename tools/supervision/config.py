@@ -61,6 +61,7 @@ class Config:
     deny_list: str | None = None
     max_record_bytes: int = 1_000_000
     admins: tuple[str, ...] = ()
+    admins_required: int = 1
 
 
 @dataclass
@@ -135,6 +136,7 @@ def _config(typed: dict[str, Any], doc: Document, problems: list[Problem]) -> Co
         deny_list=privacy.get("deny_list"),
         max_record_bytes=typed.get("max_record_bytes", 1_000_000),
         admins=tuple(typed.get("admins", ())),
+        admins_required=typed.get("admins_required", 1),
     )
 
 

@@ -251,9 +251,10 @@ _RULES = [
     Rule("SIGNATURE-UNREADABLE", ERROR, "A commit's signature block cannot be read",
          "The signature was damaged or is not an OpenPGP signature. Tell the records admin: "
          "treat it as possible tampering; the person should sign again."),
-    Rule("SIGNATURE-BACKDATED", ERROR, "A signature is dated before its commit existed",
-         "Signatures are made when the commit is made. Check the signer's computer clock, and "
-         "ask them to sign again (`supervision sign PATH`)."),
+    Rule("SIGNATURE-BACKDATED", ERROR,
+         "A signature is dated before its commit, or before an earlier signature on the line",
+         "Signatures are made when the commit is made, later than the ones before it. Check "
+         "the signer's computer clock, and ask them to sign again (`supervision sign PATH`)."),
     Rule("KEY-UNKNOWN", ERROR, "A sign-off is made with a key the repository does not register",
          "Sign with your registered key (`supervision keys list` shows it), or ask a records "
          "admin to register yours with `supervision keys import FILE --person ID`."),
@@ -280,10 +281,85 @@ _RULES = [
     Rule("SIGNOFF-BAD-TRAILERS", ERROR, "A commit's sign-off trailers cannot be understood",
          "Sign records with `supervision sign PATH` rather than writing trailers by hand."),
     Rule("RECORD-CHANGED-UNSIGNED", ERROR,
-         "An agreed record was changed by a commit without a valid signature",
-         "Change agreed records only in signed commits (`supervision keys create` turns on "
+         "A signed record was changed by a commit without a valid signature",
+         "Change signed records only in signed commits (`supervision keys create` turns on "
          "commit signing). Check the change with `supervision history PATH`, then ask "
          "everyone who signs the record to sign it again."),
+    # Tamper-evidence against an insider with push access (issue 13)
+    Rule("COMMIT-MALFORMED", ERROR, "A commit object is not laid out as git writes commits",
+         "Someone wrote this commit by hand, so git and this tool could read it differently: "
+         "it counts for nothing. Treat it as tampering and tell the records admin."),
+    Rule("HISTORY-MERGE", ERROR, "A merge commit is on the protected line",
+         "The records' history must be one straight line: merges can bring in changes "
+         "nobody signed. Use `supervision submit` (it rebases and signs your own commits) "
+         "and set the server to fast-forward merges only."),
+    Rule("SIGNATURE-FUTURE", ERROR, "A signature is dated in the future",
+         "Check the signer's computer clock (it may be set ahead), then sign again."),
+    Rule("SIGNATURE-WEAK-HASH", ERROR, "A signature uses a hash too weak to trust (e.g. SHA-1)",
+         "Sign again with a current GnuPG (it uses SHA-256 or better); check `personal-"
+         "digest-preferences` in gpg.conf does not ask for SHA1."),
+    Rule("KEY-WEAK", ERROR, "A key is too weak to trust (e.g. RSA under 2048 bits)",
+         "Create a new key with `supervision keys create` (ed25519) and have a records admin "
+         "register it; signatures by the weak key do not count."),
+    Rule("KEY-NOT-SIGNING", ERROR, "A signature is made by a (sub)key not allowed to sign",
+         "Sign with the key's signing key (`supervision keys create` makes one); ask the "
+         "records admin to check the registered copy in keys/."),
+    Rule("TRUST-ROOT-MISMATCH", ERROR,
+         "The history does not start at the trust root this repository is pinned to",
+         "Someone may have replaced the whole history. Do not trust this copy: compare the "
+         "first commit with the one your records admin recorded (SUPERVISION_TRUST_ROOT)."),
+    Rule("TRUST-CHANGE-PENDING", WARNING,
+         "A change of people, keys or admins waits for more records admins",
+         "Another records admin approves it with `supervision keys approve COMMIT`; until "
+         "enough different admins have, the change does not count."),
+    Rule("TRUST-APPROVAL-INVALID", WARNING, "An approval of a trust change does not count",
+         "Approve with `supervision keys approve COMMIT`, signed with your own admin key, "
+         "naming a change another admin made that still waits for approval."),
+    Rule("KEY-NEW-UNCONFIRMED", WARNING,
+         "A new key was registered for someone who already had one, and they have not "
+         "confirmed it",
+         "If the key is yours, confirm it with your older key: `supervision keys confirm "
+         "FINGERPRINT`. If it is not, tell the other records admins at once."),
+    Rule("SIGNOFF-NO-CONTRACT", ERROR,
+         "No agreed contract names who supervises this record's supervisee",
+         "Who signs a session or case notes comes from the contract in force on its date: "
+         "agree and sign the contract first (`supervision new contract`), then sign again."),
+    Rule("SIGNOFF-NOT-CONTRACT", ERROR,
+         "A sign-off is by someone the contract in force does not name",
+         "Only the supervisor and supervisee of the agreed contract sign its sessions and case "
+         "notes. Correct the record's people, or agree a new contract first."),
+    Rule("SIGNOFF-NOT-ELIGIBLE", ERROR, "The signer does not hold the role this record needs",
+         "A group session is signed by a supervisor (role supervisor in people.yml) of that "
+         "school or the trust; a QA review by a QA reviewer who is not the supervisee's "
+         "supervisor. Ask a records admin to correct people.yml if the roles are wrong."),
+    Rule("SIGNOFF-SAME-PERSON", ERROR, "A record names the same person in two roles",
+         "Supervisor and supervisee (or reviewer) must be different people. Correct the "
+         "record, commit, and sign it again."),
+    Rule("RECORD-CHANGED-BY-OTHER", ERROR,
+         "A signed record was changed by someone who is neither its signer nor an admin",
+         "Only the people who sign a record (or a records admin) may change it. Check the "
+         "change with `supervision history PATH`; tell the records admin."),
+    Rule("RECORD-PEOPLE-CHANGED", ERROR,
+         "The people named in a signed record were changed without its signers or an admin",
+         "Who a signed record names can change only in a commit signed by someone who "
+         "signed it (for a contract: a records admin). Put the names back, or ask them."),
+    Rule("RECORD-DELETED", ERROR,
+         "An agreed record was deleted or renamed without an admin's signature and a reason",
+         "Agreed records are deleted (or moved) only by a records admin, in a signed commit "
+         "with a Supervision-Reason trailer. Restore it: git checkout COMMIT~1 -- PATH."),
+    # The server gate (issue 13)
+    Rule("PUSH-NOT-FAST-FORWARD", ERROR, "A push would rewrite the protected branch",
+         "Rewinding or replacing what the server holds is refused. Fetch, rebase your own "
+         "commits on top (`supervision submit` does this) and push again."),
+    Rule("PUSH-DELETE-PROTECTED", ERROR, "A push would delete a protected branch",
+         "The records' branch cannot be deleted. If a branch really must go, a server "
+         "administrator removes it on the server."),
+    Rule("PUSH-NEW-ROOT", ERROR, "A push brings a second first commit",
+         "A separate history cannot be pushed into the records repository under any name. "
+         "Clone the server's repository and make your changes there."),
+    Rule("PUSH-NOT-RECORDS", ERROR, "A pushed commit is not a records repository",
+         "Every branch on this server must hold supervision.yml. Push only branches of the "
+         "records repository."),
 ]
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}

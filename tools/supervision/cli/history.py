@@ -57,20 +57,16 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_FINDINGS if bad else EXIT_OK
     print(f"History of {relpath} (oldest first):")
     for e in events:
-        who = f"{e.signer}" if e.signer else "no registered signer"
-        line = f"{e.date}  {e.commit[:10]}  author {e.author}; {e.signature}"
-        if e.signer:
-            line += f" ({who})"
-        print(line)
+        print(f"{e.date}  {e.commit[:10]}  by {e.by}; {e.signature}")
         if e.change == "created":
             print("    created the record")
         elif e.change == "deleted":
-            print("    deleted the record")
+            print("    deleted the record" + (f" (reason: {e.reason})" if e.reason else ""))
         elif e.change == "changed":
             print("    changed: " + (", ".join(e.fields) or "layout only (no field changed)"))
         if e.role is not None:
             verdict = "counts" if e.signoff_counts else "does NOT count"
-            print(f"    sign-off as {e.role} by {e.signer or 'an unregistered key'}: {verdict}")
+            print(f"    sign-off as {e.role} by {e.signer or 'no registered signer'}: {verdict}")
         if e.problems:
             print("    problems: " + ", ".join(e.problems) + " (run `supervision verify`)")
     return EXIT_FINDINGS if bad else EXIT_OK

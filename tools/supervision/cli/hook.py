@@ -13,9 +13,16 @@ import os
 import sys
 from typing import Any, TextIO
 
-from supervision.cli import EXIT_FINDINGS, EXIT_OK, UsageError, today
+from supervision.cli import EXIT_FINDINGS, EXIT_OK, Refused, UsageError, today
 
-HOOKS = ("pre-receive",)
+HOOKS = ("pre-receive", "install")
+#: What `hook install` sets on the server repository, and why.
+SERVER_SETTINGS = (
+    ("receive.denyNonFastForwards", "true", "no push may rewind or rewrite a branch"),
+    ("receive.denyDeletes", "true", "no push may delete a branch"),
+    ("receive.fsckObjects", "true", "git refuses malformed objects before the hook runs"),
+)
+HOOK_SCRIPT = "#!/bin/sh\nexec supervision hook pre-receive\n"
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -29,11 +36,48 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "then refuses the whole push) when anything is wrong. Deadlines never block a push.",
     )
     p.add_argument("hook", choices=HOOKS, metavar="HOOK",
-                   help="the git hook to run: pre-receive")
+                   help="pre-receive (run by git), or install (set up a server repository)")
+    p.add_argument("repository", nargs="?", metavar="DIR",
+                   help="for install: the server's (bare) repository")
     p.set_defaults(run=run)
 
 
+def install(args: argparse.Namespace) -> int:
+    """Install the pre-receive hook in a server repository and set git's own guards."""
+    from pathlib import Path
+
+    from supervision.signing.gitio import Git, GitError
+
+    if not args.repository:
+        raise UsageError("say which repository: supervision hook install DIR",
+                         "DIR is the server's repository, e.g. /srv/git/records.git")
+    git = Git(Path(args.repository))
+    try:
+        git_dir = Path(git.out("rev-parse", "--absolute-git-dir").strip())
+    except GitError:
+        raise UsageError(f"{args.repository} is not a git repository",
+                         "Create it first: git init --bare DIR") from None
+    hooks = git_dir / "hooks"
+    hooks.mkdir(exist_ok=True)
+    target = hooks / "pre-receive"
+    if target.exists() and target.read_text(errors="replace") != HOOK_SCRIPT:
+        raise Refused(f"{target} already exists and is not this tool's hook; nothing changed",
+                      "Look at it: if it is another hook, call both from one script.")
+    target.write_text(HOOK_SCRIPT)
+    target.chmod(0o755)
+    for key, value, why in SERVER_SETTINGS:
+        git.config_set(key, value)
+        print(f"Set {key} = {value}: {why}.")
+    print(f"Installed {target}: every push is checked and verified before any branch moves.")
+    if git.config_get("supervision.trustRoot") is None:
+        print("The trust root is pinned by the first accepted push (git config "
+              "supervision.trustRoot in the server repository).")
+    return EXIT_OK
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.hook == "install":
+        return install(args)
     from pathlib import Path
 
     from supervision.signing.gate import BadInput, Gate, parse_updates
@@ -72,7 +116,7 @@ def write(reports: list[Any], out: TextIO, gitlab: bool = False) -> None:
         if report.skipped:
             out.write(f"supervision: {ref}: {report.skipped}.\n")
             continue
-        tip = report.tip[:10]
+        tip = (report.tip or report.update.new)[:10]
         checked = (f"every record checked ({report.checked_files})" if report.whole_repository
                    else _plural(report.checked_files, "file") + " checked"
                    if report.checked_files else "no record or setting changed")

@@ -116,12 +116,16 @@ def run(args: argparse.Namespace) -> int:
     print("  3. Before the first commit, the records admin makes their signing key and signs "
           "the first commit with it:\n"
           "     supervision keys create --person ID --admin\n"
-          "     git add -A && git commit -S -m 'Start the supervision records'")
+          "     git add -A && git commit -S -m 'Start the supervision records'\n"
+          "     Then write down that first commit's id (git rev-parse HEAD): it is the trust "
+          "root.")
     print("  4. Start a contract: supervision new contract --supervisee ID --supervisor ID")
-    print("  5. On your git server: set SUPERVISION_TOOL for CI, protect the main branch and "
-          "install the pre-receive hook\n"
-          "     (docs/server-enforcement.md). Delete .gitlab-ci.yml or .github/ if you use "
-          "the other host.")
+    print("  5. On your git server: set SUPERVISION_TOOL and SUPERVISION_TRUST_ROOT (the id of "
+          "the first commit) for CI,\n"
+          "     allow fast-forward merges only, protect the main branch and install the "
+          "pre-receive hook\n"
+          "     (supervision hook install; docs/server-enforcement.md). Delete .gitlab-ci.yml "
+          "or .github/ if you use the other host.")
     return EXIT_OK
 
 

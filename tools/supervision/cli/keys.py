@@ -59,6 +59,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "fingerprint, created, expires, state, admin, and whether its private key is in your "
         "GnuPG keyring.")
     lst.add_argument("--format", choices=("text", "json"), default="text")
+    from supervision.cli import approvals
+
+    approvals.register(actions, common)
     p.set_defaults(run=run)
 
 
@@ -70,7 +73,11 @@ def run(args: argparse.Namespace) -> int:
         return _import(args)
     if action == "list":
         return _list(args)
-    raise UsageError("say what to do with keys: create, import or list",
+    if action in ("approve", "confirm"):
+        from supervision.cli import approvals
+
+        return approvals.approve(args) if action == "approve" else approvals.confirm(args)
+    raise UsageError("say what to do with keys: create, import, list, approve or confirm",
                      "For example: supervision keys list")
 
 
@@ -189,10 +196,10 @@ def _next_steps(repo: Any, files: list[str], admin: bool) -> None:
 
 # -- create -------------------------------------------------------------------------------
 def _passphrase(args: argparse.Namespace) -> str | None:
-    if args.no_passphrase:
+    """The passphrase typed here, or None: with --no-passphrase (none at all), or with no
+    terminal, when gpg asks through its own pinentry window."""
+    if args.no_passphrase or not sys.stdin.isatty():
         return None
-    if not sys.stdin.isatty():
-        return None  # gpg-agent asks through its own pinentry
     first = getpass.getpass("Passphrase for the new key (you type it when you sign): ")
     if not first:
         raise UsageError("a passphrase is needed to protect the key",
@@ -226,10 +233,20 @@ def _create(args: argparse.Namespace) -> int:
     keyring = _keyring()
     email = person.email or f"{person.id}@supervision.invalid"
     try:
-        fpr = keyring.create(person.name, email, person.id, expires, passphrase)
+        fpr = keyring.create(person.name, email, person.id, expires, passphrase,
+                             protect=not args.no_passphrase)
         cert = read_certs(keyring.export_public(fpr))[0]
     except GpgError as exc:
-        raise Refused(str(exc), "Check that GnuPG works: gpg --list-keys") from None
+        hint = ("Check that GnuPG works: gpg --list-keys" if args.no_passphrase or
+                sys.stdin.isatty() else
+                "With no terminal, gpg asks for the passphrase in a window (pinentry), and "
+                "none could open. Run the command in a terminal, where it asks you itself.")
+        raise Refused(str(exc), hint) from None
+    if not args.no_passphrase and keyring.protection().get(fpr) is False:
+        keyring.delete(fpr)
+        raise Refused("the new key would have had no passphrase, so it was deleted again",
+                      "Type a passphrase when asked; only throwaway test keys go without one "
+                      "(--no-passphrase).")
     files = register_key(repo, person.id, cert, args.admin)
     signing = _sign_with(repo, fpr)
     print(f"Created signing key {fpr} for {person.id}"
@@ -274,6 +291,11 @@ def _import(args: argparse.Namespace) -> int:
         raise Refused(f"the key {info.fingerprint} expired on {info.expires:%Y-%m-%d}",
                       "Ask the person to extend it (gpg --quick-set-expire FINGERPRINT 2y), "
                       "export it again and import the new file.")
+    if info.weakness:
+        raise Refused(f"the key {info.fingerprint} is too weak to trust ({info.weakness}); "
+                      "nothing was registered",
+                      "The person needs a new key: supervision keys create --person ID (it "
+                      "makes an ed25519 key).")
     if not info.can_sign:
         raise Refused(f"the key {info.fingerprint} cannot make signatures",
                       "Export a key with a signing (sub)key, such as one made by "
@@ -301,7 +323,8 @@ def _import(args: argparse.Namespace) -> int:
 
 
 # -- list ------------------------------------------------------------------------------
-def key_rows(repo: Any, secret: set[str] | None) -> list[dict[str, Any]]:
+def key_rows(repo: Any, secret: set[str] | None,
+             protected: dict[str, bool | None] | None = None) -> list[dict[str, Any]]:
     from supervision.signing.openpgp import CertError, key_info, read_certs
 
     certs: dict[str, Any] = {}
@@ -331,6 +354,8 @@ def key_rows(repo: Any, secret: set[str] | None) -> list[dict[str, Any]]:
             state = "revoked"
         elif info.expires is not None and info.expires <= now:
             state = "expired"
+        elif info.weakness:
+            state = "too weak"
         elif not info.can_sign:
             state = "cannot sign"
         elif pid is None and fpr not in admins:
@@ -343,6 +368,8 @@ def key_rows(repo: Any, secret: set[str] | None) -> list[dict[str, Any]]:
             "expires": info.expires.date().isoformat() if info and info.expires else None,
             "state": state, "admin": fpr in admins, "file": files.get(fpr),
             "private_key_here": None if secret is None else fpr in secret,
+            "passphrase": None if protected is None or fpr not in protected else (
+                {True: "yes", False: "NO (unprotected)", None: "unknown"}[protected[fpr]]),
         })
     return rows
 
@@ -350,11 +377,14 @@ def key_rows(repo: Any, secret: set[str] | None) -> list[dict[str, Any]]:
 def _list(args: argparse.Namespace) -> int:
     repo = open_repo(args)
     secret: set[str] | None
+    protected: dict[str, bool | None] | None
     try:
-        secret = {k.fingerprint for k in _keyring().secret_keys()}
+        mine = _keyring()
+        secret = {k.fingerprint for k in mine.secret_keys()}
+        protected = mine.protection()
     except Refused:
-        secret = None
-    rows = key_rows(repo, secret)
+        secret, protected = None, None
+    rows = key_rows(repo, secret, protected)
     if args.format == "json":
         json.dump(rows, sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -363,11 +393,13 @@ def _list(args: argparse.Namespace) -> int:
         print("No keys are registered yet. Start with: supervision keys create --person ID "
               "(--admin for the records admin)")
         return EXIT_OK
-    header = ("person", "fingerprint", "created", "expires", "state", "admin", "private key here")
+    header = ("person", "fingerprint", "created", "expires", "state", "admin",
+              "private key here", "passphrase")
     table = [header] + [(
         r["person"] or "-", r["fingerprint"], r["created"] or "-", r["expires"] or "never"
         if r["created"] else "-", r["state"], "yes" if r["admin"] else "no",
-        {True: "yes", False: "no", None: "unknown"}[r["private_key_here"]]) for r in rows]
+        {True: "yes", False: "no", None: "unknown"}[r["private_key_here"]],
+        r["passphrase"] or "-") for r in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for row in table:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())

@@ -77,8 +77,8 @@ def run(args: argparse.Namespace) -> int:
     if doc is None or form is None or not isinstance(data, dict):
         raise Refused(f"{relpath} is not a record this tool can sign")
 
-    key = _signing_key(args, git)
-    before = Verifier(repo, git).run()
+    key = signing_key(args, git)
+    before = Verifier(repo, git).run(ledger=True)
     if before.shallow:
         raise Refused("this clone is shallow, so whose keys count cannot be checked",
                       "Run `git fetch --unshallow`, then sign.")
@@ -93,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
             "and commit that with their signed key; `supervision verify` shows what counts.")
     _check_registered_copy(trust, key)
     role = _role(args, form, data, person, relpath)
+    _check_may_sign(repo, before, trust, relpath, role, person)
 
     changed: list[str] = []
     if args.disagree is not None:
@@ -118,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _signing_key(args: argparse.Namespace, git: Any) -> str:
+def signing_key(args: argparse.Namespace, git: Any) -> str:
     from supervision.signing.keyring import GpgError, UserKeyring
 
     spec = args.key or git.config_get("user.signingkey")
@@ -138,6 +139,25 @@ def _signing_key(args: argparse.Namespace, git: Any) -> str:
                       "Extend it (gpg --quick-set-expire FINGERPRINT 2y) and ask a records "
                       "admin to register the renewed key, or create a new one.")
     return found.fingerprint
+
+
+def _check_may_sign(repo: Any, analysis: Any, trust: Any, relpath: str, role: str,
+                    person: str) -> None:
+    """What verify would refuse about who signs, refused before anything is signed: the
+    same person in two roles, someone the contract in force does not name, a role
+    people.yml does not give them."""
+    from supervision.rules import RULES
+    from supervision.signing.signoff import record_facts
+
+    facts = record_facts(repo, (repo.root / relpath).read_bytes(), relpath)
+    if len({p for _r, p in facts.holders}) < len(facts.holders):
+        raise Refused(f"{relpath} names {person} in more than one role, so it cannot be signed",
+                      RULES["SIGNOFF-SAME-PERSON"].hint)
+    refusal = analysis.ledger.refusal(facts, role, person, trust) if analysis.ledger else None
+    if refusal is not None:
+        rule, why = refusal
+        raise Refused(f"you ({person}) cannot sign {relpath} as {role}: {why}",
+                      RULES[rule].hint)
 
 
 def _check_registered_copy(trust: Any, key: str) -> None:

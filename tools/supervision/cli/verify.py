@@ -28,6 +28,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                    "history is still read to know whose keys count")
     p.add_argument("--no-cache", action="store_true",
                    help="check every commit again instead of reusing earlier results")
+    p.add_argument("--trust-root", metavar="COMMIT",
+                   help="the first commit the history must start at (default: "
+                   "SUPERVISION_TRUST_ROOT, else the one this clone pinned on its first run)")
     p.set_defaults(run=run)
 
 
@@ -61,8 +64,13 @@ def _detail(record: Any) -> str:
         return f"signed by {signed}; waiting for {role} {record.holders.get(role, '?')}"
     if record.status == "stale":
         by = record.changed_by or {}
-        return (f"changed in commit {str(by.get('commit', ''))[:10]} by {by.get('person')} "
+        return (f"changed in commit {str(by.get('commit', ''))[:10]} by {by.get('who')} "
                 f"after the sign-off ({signed})")
+    if record.status == "deleted":
+        gone = record.deleted_by or {}
+        reason = f"; reason: {gone['reason']}" if gone.get("reason") else ""
+        return (f"deleted in commit {str(gone.get('commit', ''))[:10]} by {gone.get('person')}"
+                f"{reason} (it was signed by {signed})")
     if record.status == "draft":
         waiting = ", ".join(f"{r} {record.holders.get(r, '?')}" for r in record.signers)
         return f"not signed yet (to sign: {waiting})" if waiting else "no one signs this form"
@@ -70,6 +78,8 @@ def _detail(record: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    import os
+
     from supervision import reporters
     from supervision.problems import ERROR, WARNING
     from supervision.signing.analysis import NotAGitRepository
@@ -78,11 +88,19 @@ def run(args: argparse.Namespace) -> int:
 
     repo = open_repo(args)
     git = Git(repo.root)
+    root = args.trust_root or os.environ.get("SUPERVISION_TRUST_ROOT") or None
+    if root is not None and (len(root.split()[0]) < 7 or not all(
+            c in "0123456789abcdefABCDEF" for c in root.split()[0])):
+        raise UsageError(f"--trust-root {root!r} is not a commit id",
+                         "Give the full id of the repository's first commit "
+                         "(git rev-list --max-parents=0 HEAD).")
+    verifier = Verifier(repo, git, use_cache=not args.no_cache, trust_root=root)
     try:
-        analysis = Verifier(repo, git, use_cache=not args.no_cache).run()
+        analysis = verifier.run()
     except NotAGitRepository as exc:
         raise UsageError(str(exc), "Sign-off lives in git history: run `git init` and commit "
                          "the records first.") from None
+    pinned_now = verifier.pin(analysis)
     findings = analysis.findings
     records = analysis.records
     if args.since and not analysis.shallow:
@@ -125,6 +143,9 @@ def run(args: argparse.Namespace) -> int:
     if trust is not None:
         admins = ", ".join(f"{a['person'] or 'no person'} {a['fingerprint']}"
                            for a in trust["admins"]) or "none"
-        out.write(f"Trust root: first commit {trust['commit'][:10]}, signed by key "
-                  f"{trust['signed_by']}. Records admin keys now: {admins}.\n")
+        pin = (" (pinned in this clone now: later runs refuse any other first commit)"
+               if pinned_now else " (pinned)" if trust["pinned"] else "")
+        out.write(f"Trust root: first commit {trust['commit'][:10]}{pin}, signed by key "
+                  f"{trust['signed_by']}. Records admin keys now: {admins}; "
+                  f"{trust['admins_required']} needed for a change of who may sign.\n")
     return EXIT_FINDINGS if errors else EXIT_OK

@@ -47,6 +47,8 @@ class RawCommit:
     signature: bytes | None
     payload: bytes
     message: str
+    #: Why the object is not a well-formed commit as git writes one (None: it is).
+    malformed: str | None = None
 
 
 @dataclass
@@ -96,6 +98,11 @@ class Git:
         done = self._run(["rev-parse", "--verify", "-q", "HEAD^{commit}"], check=False)
         return done.stdout.decode().strip() or None if done.returncode == 0 else None
 
+    def object_id(self, rev: str) -> str | None:
+        """The object ``rev`` names, whatever its type (even one git cannot parse)."""
+        done = self._run(["rev-parse", "--verify", "-q", "--end-of-options", rev], check=False)
+        return done.stdout.decode().strip() or None if done.returncode == 0 else None
+
     def resolve(self, rev: str) -> str | None:
         done = self._run(["rev-parse", "--verify", "-q", "--end-of-options",
                           f"{rev}^{{commit}}"], check=False)
@@ -112,6 +119,18 @@ class Git:
             ids = line.split()
             if ids:
                 out.append((ids[0], tuple(ids[1:])))
+        return out
+
+    def line(self, rev: str) -> list[tuple[str, str, tuple[str, ...]]]:
+        """The first-parent line of ``rev``, oldest first: (commit, tree, parents), with
+        the tree and every parent exactly as git reads them. GitError when git cannot
+        read a commit on it (see :func:`walk_line` for that case)."""
+        text = self.out("log", "--first-parent", "--reverse", "--format=%H %T %P", rev, "--")
+        out: list[tuple[str, str, tuple[str, ...]]] = []
+        for line in text.splitlines():
+            ids = line.split()
+            if len(ids) >= 2:
+                out.append((ids[0], ids[1], tuple(ids[2:])))
         return out
 
     def read_objects(self, names: Iterable[str]) -> dict[str, GitObject | None]:
@@ -138,28 +157,31 @@ class Git:
             pos += size + 1
         return found
 
-    def changes(self, pairs: Sequence[tuple[str, str | None]]) -> dict[str, list[tuple[str, str | None]]]:
+    def changes(self, pairs: Sequence[tuple[str, str | None]]
+                ) -> dict[str, list[tuple[str, str | None, str | None]]]:
         """Paths each commit changed against the given parent (None: a first commit).
 
-        Returns commit -> [(path, new blob id or None when deleted)].
+        Returns commit -> [(path, new blob id or None when deleted, old blob id or None
+        when added)].
         """
-        out: dict[str, list[tuple[str, str | None]]] = {c: [] for c, _p in pairs}
+        out: dict[str, list[tuple[str, str | None, str | None]]] = {c: [] for c, _p in pairs}
         if not pairs:
             return out
         lines = "".join(f"{c} {p}\n" if p else f"{c}\n" for c, p in pairs)
         raw = self._run(["diff-tree", "--stdin", "-r", "-z", "--no-renames", "--root"],
                         input=lines.encode()).stdout
         parts = raw.split(b"\0")
-        current: list[tuple[str, str | None]] | None = None
+        current: list[tuple[str, str | None, str | None]] | None = None
         i = 0
         while i < len(parts):
             token = parts[i]
             if token.startswith(b":"):
                 fields = token[1:].split()
                 path = parts[i + 1].decode("utf-8", "surrogateescape")
-                new = fields[3].decode()
+                old, new = fields[2].decode(), fields[3].decode()
                 if current is not None:
-                    current.append((path, None if new == ZERO else new))
+                    current.append((path, None if new == ZERO else new,
+                                    None if old == ZERO else old))
                 i += 2
                 continue
             if token:
@@ -221,15 +243,89 @@ def _feed(pipe: Any, data: bytes) -> None:
         pass
 
 
+_HEX = frozenset(b"0123456789abcdef")
+#: Headers that may follow ``committer``, and whether each may appear more than once.
+_EXTRA_HEADERS = {b"encoding": False, b"gpgsig": False, b"gpgsig-sha256": False,
+                  b"mergetag": True}
+#: Headers whose value goes on over the following lines that start with a space.
+_MULTILINE = (b"gpgsig", b"gpgsig-sha256", b"mergetag")
+
+
+def _is_oid(value: bytes) -> bool:
+    return len(value) == 40 and set(value) <= _HEX
+
+
+def _well_formed_ident(value: bytes) -> bool:
+    name, lt, rest = value.partition(b" <")
+    email, gt, when = rest.partition(b"> ")
+    parts = when.split(b" ")
+    return (bool(lt and gt) and b"<" not in name and b">" not in email and len(parts) == 2
+            and parts[0].isdigit() and len(parts[1]) == 5 and parts[1][:1] in b"+-"
+            and parts[1][1:].isdigit())
+
+
+def _header_problem(lines: list[bytes]) -> str | None:
+    """Why these header lines are not a commit as git writes one, or None.
+
+    git's own reader is lenient (it takes the first ``tree``, stops reading parents
+    at the first other line, keeps the last ``author``...), so a hand-made object can
+    mean one thing to git and another to a reader like ours. Only the layout git
+    itself writes is accepted: tree; parents; author; committer; then at most one
+    encoding, gpgsig and gpgsig-sha256 and any mergetag, continuation lines only
+    under the last three.
+    """
+    keys: list[bytes] = []
+    previous = b""
+    for line in lines:
+        if line.startswith(b" "):
+            if previous not in _MULTILINE:
+                return "a continuation line follows a header that cannot have one"
+            continue
+        key, space, value = line.partition(b" ")
+        if not space or not key:
+            return "a header line has no value"
+        keys.append(key)
+        previous = key
+        if key in (b"tree", b"parent") and not _is_oid(value):
+            return f"the {key.decode()} header is not an object id"
+        if key in (b"author", b"committer") and not _well_formed_ident(value):
+            return f"the {key.decode()} header is not 'Name <email> time zone'"
+    if keys[:1] != [b"tree"]:
+        return "it does not start with a tree header"
+    at = 1
+    while at < len(keys) and keys[at] == b"parent":
+        at += 1
+    if keys[at:at + 2] != [b"author", b"committer"]:
+        return "its author and committer headers are missing, repeated or out of order"
+    seen: set[bytes] = set()
+    for key in keys[at + 2:]:
+        if key not in _EXTRA_HEADERS:
+            return f"it has a header git does not write ({key.decode('ascii', 'replace')})"
+        if key in seen and not _EXTRA_HEADERS[key]:
+            return f"its {key.decode()} header is repeated"
+        seen.add(key)
+    return None
+
+
 def parse_commit(oid: str, raw: bytes) -> RawCommit:
     """Split a commit object into its fields, its signature and the signed payload.
 
     The payload is the object without its ``gpgsig`` header, exactly what the
-    signer signed (git drops ``gpgsig-sha256`` too).
+    signer signed (git drops ``gpgsig-sha256`` too). ``malformed`` says why the
+    object is not laid out as git writes commits (see :func:`_header_problem`);
+    such a commit must not count for anything, since git may read it differently.
     """
     header_end = raw.find(b"\n\n")
     head = raw if header_end < 0 else raw[:header_end]
     body = b"" if header_end < 0 else raw[header_end + 2:]
+    lines = head.split(b"\n")
+    malformed = None
+    if header_end < 0:
+        malformed = "it has no blank line between its headers and its message"
+    elif b"\0" in head:
+        malformed = "its headers hold a NUL byte"
+    else:
+        malformed = _header_problem(lines)
     kept: list[bytes] = []
     signature: list[bytes] = []
     in_sig = False
@@ -238,7 +334,7 @@ def parse_commit(oid: str, raw: bytes) -> RawCommit:
     parents: list[str] = []
     author = ""
     author_time = committer_time = 0
-    for line in head.split(b"\n"):
+    for line in lines:
         if line.startswith(b" ") and (in_sig or skipping):
             if in_sig:
                 signature.append(line[1:])
@@ -252,10 +348,10 @@ def parse_commit(oid: str, raw: bytes) -> RawCommit:
             skipping = True
             continue
         kept.append(line)
-        if line.startswith(b"tree "):
-            tree = line[5:].decode()
+        if line.startswith(b"tree ") and not tree:
+            tree = line[5:].decode("ascii", "replace")
         elif line.startswith(b"parent "):
-            parents.append(line[7:].decode())
+            parents.append(line[7:].decode("ascii", "replace"))
         elif line.startswith(b"author "):
             author, author_time = _ident(line[7:])
         elif line.startswith(b"committer "):
@@ -265,8 +361,33 @@ def parse_commit(oid: str, raw: bytes) -> RawCommit:
         oid=oid, tree=tree, parents=tuple(parents), author=author,
         author_time=author_time, committer_time=committer_time,
         signature=b"\n".join(signature) + b"\n" if signature else None,
-        payload=payload, message=body.decode("utf-8", "replace"),
+        payload=payload, message=body.decode("utf-8", "replace"), malformed=malformed,
     )
+
+
+def walk_line(git: Git, oid: str) -> tuple[list[tuple[str, str, tuple[str, ...]]], str | None]:
+    """The first-parent line from commit ``oid`` read object by object, for when
+    ``git log`` cannot read it: (the line down to, not including, the first object
+    that is not a well-formed commit, oldest first; that object's id, or None). Slow
+    (one object read per commit), so used only when something is wrong."""
+    out: list[tuple[str, str, tuple[str, ...]]] = []
+    current: str | None = oid
+    broken = None
+    seen: set[str] = set()
+    while current is not None and current not in seen:
+        seen.add(current)
+        obj = git.read_objects([current]).get(current)
+        if obj is None or obj.type != "commit":
+            broken = current
+            break
+        rc = parse_commit(current, obj.data)
+        if rc.malformed is not None:
+            broken = current
+            break
+        out.append((current, rc.tree, rc.parents))
+        current = rc.parents[0] if rc.parents else None
+    out.reverse()
+    return out, broken
 
 
 def _ident(value: bytes) -> tuple[str, int]:

@@ -37,14 +37,16 @@ def changed_fields(old: Any, new: Any, prefix: str = "") -> list[str]:
 class Event:
     commit: str
     date: str
-    author: str
+    author: str  # what the commit's author field claims (never shown as who did it)
     signature: str  # describe_signature(...)
-    signer: str | None  # person id of the key's owner
+    signer: str | None  # person id of the key's owner, when the signature is good
+    by: str  # who did it as far as anyone can know: the signer, or "unsigned (...claims X)"
     role: str | None  # set for a sign-off of this record
     signoff_counts: bool | None  # None: not a sign-off
     change: str  # created / deleted / changed / none
     fields: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # rule ids found on this commit
+    reason: str | None = None  # Supervision-Reason (an admin's deletion or move)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -52,6 +54,10 @@ class Event:
 
 def record_history(analysis: Analysis, git: Git, path: str) -> list[Event]:
     steps = []
+    problems: dict[str, set[str]] = {}
+    for finding in analysis.findings:
+        if finding.commit and finding.problem.path == path:
+            problems.setdefault(finding.commit, set()).add(finding.problem.rule)
     for oid, _parents in analysis.graph:
         entry = analysis.entries[oid]
         change = next((c for c in entry.changes if c[0] == path), None)
@@ -80,9 +86,10 @@ def record_history(analysis: Analysis, git: Git, path: str) -> list[Event]:
             previous = new
         events.append(Event(
             commit=entry.id, date=iso(entry.time), author=entry.author,
-            signature=describe_signature(entry.sig), signer=entry.signer,
-            role=so["role"] if so else None, signoff_counts=so["ok"] if so else None,
-            change=kind, fields=names,
-            problems=sorted({f["rule"] for f in entry.findings if f["path"] == path}),
+            signature=describe_signature(entry.sig), signer=entry.signer, by=entry.who(),
+            role=so["role"] if so else None,
+            signoff_counts=analysis.signoff_counts.get(entry.id, False) if so else None,
+            change=kind, fields=names, problems=sorted(problems.get(entry.id, ())),
+            reason=entry.reason,
         ))
     return events

@@ -43,15 +43,20 @@ class UserKeyring:
         self.gpg: Any = gnupg.GPG(gnupghome=home)
 
     def create(self, name: str, email: str, comment: str, expires: str,
-               passphrase: str | None) -> str:
-        """A new ed25519 signing key; returns its fingerprint."""
+               passphrase: str | None, protect: bool = True) -> str:
+        """A new ed25519 signing key; returns its fingerprint.
+
+        With ``passphrase`` None and ``protect``, gpg asks for one through its own
+        pinentry (and fails when none can open); only ``protect=False`` makes a key
+        without one (throwaway test keys).
+        """
         params: dict[str, Any] = dict(
             key_type="EDDSA", key_curve="ed25519", key_usage="sign",
             name_real=name, name_email=email, name_comment=comment, expire_date=expires,
         )
         if passphrase:
             params["passphrase"] = passphrase
-        else:
+        elif not protect:
             params["no_protection"] = True
         result = self.gpg.gen_key(self.gpg.gen_key_input(**params))
         fpr = str(getattr(result, "fingerprint", "") or "").upper()
@@ -60,6 +65,44 @@ class UserKeyring:
             raise GpgError("gpg could not create the key: " + (said[-1] if said else "no reason "
                                                                "given"))
         return fpr
+
+    def protection(self) -> dict[str, bool | None]:
+        """fingerprint -> whether its private key is protected by a passphrase (None:
+        gpg-agent cannot say, e.g. a smartcard), for every secret key here."""
+        import subprocess
+
+        home = self.gpg.gnupghome
+        base = ["--homedir", home] if home else []
+        try:
+            listing = subprocess.run(["gpg", *base, "--batch", "--with-colons", "--with-keygrip",
+                                      "--list-secret-keys"], capture_output=True, text=True,
+                                     timeout=60).stdout
+            agent = subprocess.run(["gpg-connect-agent", *base, "keyinfo --list", "/bye"],
+                                   capture_output=True, text=True, timeout=60).stdout
+        except (OSError, subprocess.SubprocessError):
+            return {}
+        flags = {}
+        for line in agent.splitlines():
+            parts = line.split()
+            if len(parts) >= 8 and parts[:2] == ["S", "KEYINFO"]:
+                flags[parts[2]] = {"P": True, "C": False}.get(parts[7])
+        out: dict[str, bool | None] = {}
+        fpr = None
+        primary = True
+        for line in listing.splitlines():
+            fields = line.split(":")
+            if fields[0] in ("sec", "ssb"):
+                primary = fields[0] == "sec"
+            elif fields[0] == "fpr" and primary and len(fields) > 9:
+                fpr = fields[9].upper()
+            elif fields[0] == "grp" and primary and fpr and len(fields) > 9:
+                out[fpr] = flags.get(fields[9])
+        return out
+
+    def delete(self, fpr: str) -> None:
+        """Remove a key this command just made (public and private halves)."""
+        self.gpg.delete_keys(fpr, secret=True, expect_passphrase=False)
+        self.gpg.delete_keys(fpr)
 
     def export_public(self, fpr: str) -> bytes:
         data = self.gpg.export_keys([fpr], armor=True)

@@ -24,6 +24,18 @@ UNKNOWN_KEY = "unknown-key"
 EXPIRED = "expired"
 REVOKED = "revoked"
 BACKDATED = "backdated"
+FUTURE = "future"  # dated after the verifying machine's clock (set by the verifier)
+WEAK_KEY = "weak-key"  # RSA, DSA or ElGamal under MIN_BITS
+WEAK_HASH = "weak-hash"  # SHA-1, MD5 or RIPEMD-160
+NOT_SIGNING = "not-signing"  # made by a (sub)key whose binding does not allow signing
+
+#: How far ahead of the verifying machine's clock a signature may be dated.
+FUTURE_SKEW = 5 * 60
+#: The smallest RSA, DSA or ElGamal key accepted (NIST SP 800-131A; Sequoia's policy).
+MIN_BITS = 2048
+_WEAK_HASHES = frozenset({"MD5", "SHA1", "RipeMD"})
+_FIELD_SIZE_ALGORITHMS = frozenset({"RSAEncryptSign", "RSASign", "RSAEncrypt", "DSA",
+                                    "ElGamalEncrypt", "ElGamalEncryptSign"})
 
 _SELF_SIGS = (SignatureType.DirectKey, SignatureType.PositiveCertification,
               SignatureType.GenericCertification, SignatureType.CasualCertification,
@@ -43,12 +55,46 @@ class KeyInfo:
     can_sign: bool
     has_secret: bool
     user_ids: tuple[str, ...]
+    #: e.g. "RSA 1024 bits" when the key is too weak to be trusted, else None.
+    weakness: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class _Component:
     created: dt.datetime | None
     expires: dt.datetime | None
+    can_sign: bool = False
+    weakness: str | None = None
+
+
+def _attr(obj: Any, name: str, default: Any = None) -> Any:
+    """A certificate property, or ``default`` when Sequoia's policy refuses to compute it
+    (it raises for a key it rejects, e.g. RSA-1024): never an exception to the caller."""
+    try:
+        return getattr(obj, name)
+    except Exception:
+        return default
+
+
+def _name(value: Any) -> str:
+    return str(value).rsplit(".", 1)[-1]
+
+
+def _weakness(packet: Any) -> str | None:
+    """'RSA 1024 bits' for a key packet whose algorithm is too weak to trust, else None."""
+    algorithm = _name(packet.key_algorithm)
+    if algorithm not in _FIELD_SIZE_ALGORITHMS:
+        return None
+    body = bytes(packet.body)
+    # v4: version, 4 bytes of creation time, algorithm, then the first MPI's bit count;
+    # v6 adds a 4-byte length of the key material before it.
+    start = 6 if body[:1] == b"\x04" else 10
+    bits = int.from_bytes(body[start:start + 2], "big") if len(body) >= start + 2 else 0
+    if bits >= MIN_BITS:
+        return None
+    family = "RSA" if algorithm.startswith("RSA") else algorithm.replace(
+        "EncryptSign", "").replace("Encrypt", "")
+    return f"{family} {bits} bits"
 
 
 def read_certs(data: bytes) -> list[Any]:
@@ -61,32 +107,36 @@ def read_certs(data: bytes) -> list[Any]:
 
 
 def _components(cert: Any) -> tuple[dict[str, _Component], bool]:
-    """Key handles (fingerprints and key ids, lower case) -> creation and expiry."""
+    """Key handles (fingerprints and key ids, lower case) -> creation, expiry, whether
+    its latest binding allows signing, and any weakness; plus whether any can sign."""
     out: dict[str, _Component] = {}
     can_sign = False
     current: list[str] = []
     created: dt.datetime | None = None
     latest: dt.datetime | None = None
     validity: dt.timedelta | None = None
+    signs = False
+    weak: str | None = None
 
     def close() -> None:
         expires = created + validity if created is not None and validity else None
         for handle in current:
-            out[handle] = _Component(created, expires)
+            out[handle] = _Component(created, expires, signs, weak)
 
     for packet in PacketPile.from_bytes(bytes(cert)):
         tag = packet.tag
         if tag in (Tag.PublicKey, Tag.PublicSubkey, Tag.SecretKey, Tag.SecretSubkey):
             close()
             current = [h for h in (packet.fingerprint, packet.key_id) if h]
-            created, latest, validity = packet.key_created, None, None
+            created, latest, validity, signs = packet.key_created, None, None, False
+            weak = _weakness(packet)
         elif tag == Tag.Signature and packet.signature_type in _SELF_SIGS:
-            flags = packet.key_flags
-            if flags is not None and flags.signing:
-                can_sign = True
             made = packet.signature_created
             if made is not None and (latest is None or made >= latest):
                 latest, validity = made, packet.key_validity_period
+                flags = packet.key_flags
+                signs = flags is not None and bool(flags.signing)
+                can_sign = can_sign or signs
     close()
     return out, can_sign
 
@@ -94,14 +144,16 @@ def _components(cert: Any) -> tuple[dict[str, _Component], bool]:
 def key_info(cert: Any) -> KeyInfo:
     components, can_sign = _components(cert)
     primary = components.get(cert.fingerprint.lower())
+    weak = sorted({c.weakness for c in components.values() if c.weakness})
     return KeyInfo(
         fingerprint=cert.fingerprint.upper(),
         created=primary.created if primary else None,
-        expires=cert.expiration,
-        revoked=bool(cert.is_revoked),
+        expires=_attr(cert, "expiration") or (primary.expires if primary else None),
+        revoked=bool(_attr(cert, "is_revoked", False)),
         can_sign=can_sign,
-        has_secret=bool(cert.has_secret_keys),
-        user_ids=tuple(str(u) for u in cert.user_ids),
+        has_secret=bool(_attr(cert, "has_secret_keys", False)),
+        user_ids=tuple(str(u) for u in _attr(cert, "user_ids", ()) or ()),
+        weakness=", ".join(weak) or None,
     )
 
 
@@ -115,6 +167,10 @@ class Verdict:
     status: str
     fingerprint: str | None = None  # the certificate's (primary) fingerprint, upper case
     created: int | None = None  # when the signature says it was made (Unix time)
+    #: the signing certificate's expiry (Unix time), and whether it is revoked
+    expires: int | None = None
+    revoked: bool = False
+    detail: str | None = None  # e.g. "RSA 1024 bits", "SHA1"
 
 
 class Keyring:
@@ -132,11 +188,18 @@ class Keyring:
     def __contains__(self, fingerprint: str) -> bool:
         return fingerprint in self.certs
 
-    def verify(self, payload: bytes, signature: bytes) -> Verdict:
+    def verify(self, payload: bytes, signature: bytes, now: int | None = None) -> Verdict:
+        """The signature's status against these certificates only.
+
+        Before the cryptography, what cannot be judged is said plainly: a hash or a key
+        too weak to trust, or a (sub)key not allowed to sign, each gets its own status
+        rather than the misleading "changed after signing".
+        """
         try:
             sig = pysequoia.Sig.from_bytes(signature)
             issuer = sig.issuer_fingerprint or sig.issuer_key_id
             made = sig.created
+            hash_name = _name(sig.hash_algorithm)
         except Exception:
             return Verdict(UNREADABLE)
         created = int(made.timestamp()) if made is not None else None
@@ -145,18 +208,34 @@ class Keyring:
             return Verdict(UNKNOWN_KEY, (issuer or "").upper() or None, created)
         cert, component = found
         fingerprint = cert.fingerprint.upper()
+        expiry = component.expires or _attr(cert, "expiration")
+        expires = int(expiry.timestamp()) if expiry is not None else None
+        revoked = bool(_attr(cert, "is_revoked", False))
+
+        def verdict(status: str, detail: str | None = None) -> Verdict:
+            return Verdict(status, fingerprint, created, expires, revoked, detail)
+
+        if hash_name in _WEAK_HASHES:
+            return verdict(WEAK_HASH, hash_name)
+        primary = self._handles.get(cert.fingerprint.lower())
+        weak = component.weakness or (primary[1].weakness if primary else None)
+        if weak:
+            return verdict(WEAK_KEY, weak)
+        if not component.can_sign:
+            return verdict(NOT_SIGNING)
         try:
             result = pysequoia.verify(bytes=payload, store=lambda _ids: [cert], signature=sig)
             if result.valid_sigs:
-                return Verdict(GOOD, fingerprint, created)
+                return verdict(GOOD)
         except Exception:  # "no valid signatures found": work out why below
             pass
-        if cert.is_revoked:
-            return Verdict(REVOKED, fingerprint, created)
+        if revoked:
+            return verdict(REVOKED)
+        if created is not None and now is not None and created > now + FUTURE_SKEW:
+            return verdict(FUTURE)  # Sequoia judges a signature at the time it claims
         if made is not None:
-            expires = component.expires or cert.expiration
-            if expires is not None and made >= expires:
-                return Verdict(EXPIRED, fingerprint, created)
+            if expiry is not None and made >= expiry:
+                return verdict(EXPIRED)
             if component.created is not None and made < component.created:
-                return Verdict(BACKDATED, fingerprint, created)
-        return Verdict(BAD, fingerprint, created)
+                return verdict(BACKDATED)
+        return verdict(BAD)

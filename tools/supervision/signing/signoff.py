@@ -10,6 +10,12 @@ trailers::
 naming the role, the record and the record's git blob id when it was signed.
 The role names are the form's ``signers`` (``core.yml``), and each role is also
 the field of the record holding that person's id.
+
+Three more trailers go on other commits the tools make: ``Supervision-Reason``
+(why an admin deleted or renamed an agreed record), ``Supervision-Approve`` (an
+admin approves another admin's change of who may sign, naming its commit) and
+``Supervision-Confirm-Key`` (a person confirms, with one of their older keys, a new
+key registered for them).
 """
 
 from __future__ import annotations
@@ -26,7 +32,13 @@ from supervision.repo import RecordsRepo
 ROLE_TRAILER = "Supervision-Role"
 RECORD_TRAILER = "Supervision-Record"
 BLOB_TRAILER = "Supervision-Blob"
-_TRAILERS = {t.lower(): t for t in (ROLE_TRAILER, RECORD_TRAILER, BLOB_TRAILER)}
+REASON_TRAILER = "Supervision-Reason"
+APPROVE_TRAILER = "Supervision-Approve"
+CONFIRM_TRAILER = "Supervision-Confirm-Key"
+_CLAIM = {t.lower(): t for t in (ROLE_TRAILER, RECORD_TRAILER, BLOB_TRAILER)}
+_TRAILERS = {t.lower(): t for t in (ROLE_TRAILER, RECORD_TRAILER, BLOB_TRAILER,
+                                    REASON_TRAILER, APPROVE_TRAILER, CONFIRM_TRAILER)}
+_FPR = re.compile(r"[0-9A-F]{40}\Z")
 DISAGREEMENT_FIELD = "disagreement"
 
 _PATH = re.compile(r"(?:records|contracts)/[A-Za-z0-9._/-]+\.ya?ml\Z")
@@ -69,12 +81,36 @@ def message(role: str, path: str, blob: str, person: str, disagreement: bool) ->
             f"{ROLE_TRAILER}: {role}\n{RECORD_TRAILER}: {path}\n{BLOB_TRAILER}: {blob}\n")
 
 
-def read_claim(text: str) -> tuple[Claim | None, str | None]:
-    """The sign-off a commit message claims: (claim, None), (None, None) if it is no
-    sign-off, or (None, what is wrong) when its trailers cannot be understood."""
+@dataclass(frozen=True, slots=True)
+class Trailers:
+    """What a commit message's ``Supervision-*`` trailers say."""
+
+    claim: Claim | None = None
+    error: str | None = None  # why the trailers cannot be understood
+    reason: str | None = None
+    approves: str | None = None  # the commit id an approval names
+    confirms: str | None = None  # the fingerprint a key confirmation names
+
+
+def approval_message(commit: str, person: str) -> str:
+    """An admin's approval of another admin's change of who may sign."""
+    return (f"Approve the trust change {commit[:10]}\n\n"
+            f"{person} approves commit {commit} (a change of people.yml, keys/ or the "
+            f"admins).\n\n{APPROVE_TRAILER}: {commit}\n")
+
+
+def confirm_message(fingerprint: str, person: str) -> str:
+    """A person's confirmation, signed with an older key of theirs, of a new key."""
+    return (f"Confirm my new signing key {fingerprint[-16:]}\n\n"
+            f"{person} confirms that the key {fingerprint} registered for them is "
+            f"theirs.\n\n{CONFIRM_TRAILER}: {fingerprint}\n")
+
+
+def read_trailers(text: str) -> Trailers:
+    """The ``Supervision-*`` trailers of a commit message (its last paragraph)."""
     paragraphs = [p for p in text.strip().split("\n\n") if p.strip()]
     if len(paragraphs) < 2:
-        return None, None
+        return Trailers()
     values: dict[str, list[str]] = {}
     for line in paragraphs[-1].splitlines():
         key, sep, value = line.partition(":")
@@ -82,25 +118,43 @@ def read_claim(text: str) -> tuple[Claim | None, str | None]:
         if sep and key.startswith("supervision-"):
             values.setdefault(key, []).append(value.strip())
     if not values:
-        return None, None
+        return Trailers()
     unknown = sorted(set(values) - set(_TRAILERS))
     if unknown:
-        return None, f"it has a trailer this tool does not know ({unknown[0]})"
-    for key, name in _TRAILERS.items():
-        if key not in values:
-            return None, f"the {name} trailer is missing"
-        if len(values[key]) != 1:
-            return None, f"the {name} trailer appears {len(values[key])} times"
-    role = values["supervision-role"][0]
-    path = values["supervision-record"][0]
-    blob = values["supervision-blob"][0].lower()
-    if not _ROLE.match(role):
-        return None, "the Supervision-Role trailer is not a role name"
-    if not is_record_path(path):
-        return None, "the Supervision-Record trailer is not the path of a record"
-    if not _BLOB.match(blob):
-        return None, "the Supervision-Blob trailer is not a 40-digit git object id"
-    return Claim(role, path, blob), None
+        return Trailers(error=f"it has a trailer this tool does not know ({unknown[0]})")
+    for key, found in values.items():
+        if len(found) != 1:
+            return Trailers(error=f"the {_TRAILERS[key]} trailer appears {len(found)} times")
+    one = {key: found[0] for key, found in values.items()}
+    claim = None
+    if set(one) & set(_CLAIM):
+        missing = [name for key, name in _CLAIM.items() if key not in one]
+        if missing:
+            return Trailers(error=f"the {missing[0]} trailer is missing")
+        role, path = one["supervision-role"], one["supervision-record"]
+        blob = one["supervision-blob"].lower()
+        if not _ROLE.match(role):
+            return Trailers(error="the Supervision-Role trailer is not a role name")
+        if not is_record_path(path):
+            return Trailers(error="the Supervision-Record trailer is not the path of a record")
+        if not _BLOB.match(blob):
+            return Trailers(error="the Supervision-Blob trailer is not a 40-digit git object id")
+        claim = Claim(role, path, blob)
+    approves = one.get("supervision-approve")
+    if approves is not None and not _BLOB.match(approves.lower()):
+        return Trailers(error="the Supervision-Approve trailer is not a 40-digit commit id")
+    confirms = one.get("supervision-confirm-key")
+    if confirms is not None and not _FPR.match(confirms.replace(" ", "").upper()):
+        return Trailers(error="the Supervision-Confirm-Key trailer is not a key fingerprint")
+    reason = one.get("supervision-reason")
+    if reason is not None and not reason:
+        return Trailers(error="the Supervision-Reason trailer is empty")
+    return Trailers(claim, None, reason, approves.lower() if approves else None,
+                    confirms.replace(" ", "").upper() if confirms else None)
+
+
+#: The fields of a record that name people (the roles people hold in it).
+PEOPLE_FIELDS = ("supervisor", "supervisee", "supervisees", "reviewer")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,17 +165,29 @@ class RecordFacts:
     signers: tuple[str, ...] = ()
     holders: tuple[tuple[str, str], ...] = ()  # (role, person id)
     disagreement: bool = False
+    date: str | None = None  # the record's date, YYYY-MM-DD
+    school: str | None = None
+    #: (field, person id) for every field naming a person, in order
+    people: tuple[tuple[str, str], ...] = ()
+    status: str | None = None  # a session's planned / held / cancelled
 
     def holder(self, role: str) -> str | None:
         return dict(self.holders).get(role)
 
+    @property
+    def subject(self) -> str | None:
+        """The supervisee the record is about (one person), if it names one."""
+        return dict(self.people).get("supervisee")
+
     def as_json(self) -> list[Any]:
         return [self.form, list(self.signers), [list(h) for h in self.holders],
-                self.disagreement]
+                self.disagreement, self.date, self.school, [list(p) for p in self.people],
+                self.status]
 
     @classmethod
     def from_json(cls, value: list[Any]) -> RecordFacts:
-        return cls(value[0], tuple(value[1]), tuple((r, p) for r, p in value[2]), value[3])
+        return cls(value[0], tuple(value[1]), tuple((r, p) for r, p in value[2]), value[3],
+                   value[4], value[5], tuple((f, p) for f, p in value[6]), value[7])
 
 
 def form_of(repo: RecordsRepo, data: Any) -> Form | None:
@@ -165,5 +231,20 @@ def record_facts(repo: RecordsRepo, raw: bytes, path: str,
         places[id(form)] = disagreement_keypath(form)
     where = places[id(form)]
     text = value_at(data, where) if where else None
+    people: list[tuple[str, str]] = []
+    for name in PEOPLE_FIELDS:
+        value = data.get(name)
+        if isinstance(value, str):
+            people.append((name, value))
+        elif isinstance(value, list):
+            people += [(name, v) for v in value if isinstance(v, str)]
+    day: Any = data.get("date")
+    school = data.get("school")
+    status = data.get("status")
     return RecordFacts(form.key, form.signers, holders,
-                       isinstance(text, str) and bool(text.strip()))
+                       isinstance(text, str) and bool(text.strip()),
+                       day if isinstance(day, str) else (
+                           day.isoformat() if day is not None and hasattr(day, "isoformat")
+                           else None),
+                       school if isinstance(school, str) else None, tuple(people),
+                       status if isinstance(status, str) else None)

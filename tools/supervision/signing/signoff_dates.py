@@ -61,9 +61,16 @@ class Signoff(NamedTuple):
     current: bool = True  # this role has signed the record as it is now
 
 
+#: Something verify says a person must act on that is not about one record's dates:
+#: (person, message, hint), e.g. a new key registered for them to confirm.
+Notice = tuple[str, str, str]
+
+
 class SignoffSource(Protocol):
     #: True when sign-offs are verified signatures, False when they are commit dates.
     from_signatures: bool
+    #: What verify asks of particular people (see :data:`Notice`).
+    notices: list[Notice]
 
     def sees(self, form: str, role: str) -> bool: ...
 
@@ -88,6 +95,7 @@ class CommitDateSignoffs:
     def __init__(self, history: RecordHistory, facts: dict[str, dict[str, Any]]) -> None:
         self.history = history
         self.facts = facts
+        self.notices: list[Notice] = []
 
     def first_committed(self, path: str) -> dt.date | None:
         return self.history.first_committed(path)
@@ -125,6 +133,7 @@ class VerifiedSignoffs:
                  verified: Mapping[str, list[Signoff]]) -> None:
         self._read_history = history
         self.verified = verified
+        self.notices: list[Notice] = list(getattr(verified, "notices", []))
 
     @cached_property
     def history(self) -> RecordHistory:
@@ -145,9 +154,11 @@ class _StoredSignoffs(Mapping[str, list[Signoff]]):
     """Remembered sign-offs, turned into :class:`Signoff` rows only when asked for:
     checking one record of a large trust reads a handful of its 20,000 paths."""
 
-    def __init__(self, rows: dict[str, list[list[Any]]]) -> None:
+    def __init__(self, rows: dict[str, list[list[Any]]],
+                 notices: list[Notice] | None = None) -> None:
         self.rows = rows
         self.made: dict[str, list[Signoff]] = {}
+        self.notices: list[Notice] = list(notices or [])
 
     def __getitem__(self, path: str) -> list[Signoff]:
         made = self.made.get(path)
@@ -188,7 +199,8 @@ def verified_signoffs(repo: Any,
             with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
                 stored = json.loads(path.read_text(encoding="utf-8"))
                 if stored["key"] == key and isinstance(stored["records"], dict):
-                    return _StoredSignoffs(stored["records"])
+                    return _StoredSignoffs(stored["records"],
+                                           [tuple(n) for n in stored.get("notices", [])])
         analysis = verifier.run()
     except (GitError, NotAGitRepository, OSError):
         return None
@@ -205,15 +217,20 @@ def verified_signoffs(repo: Any,
                                 now is not None and now.blob == record.blob))
         if rows:
             found[record.path] = rows
+    notices: list[Notice] = [
+        (f.person, f.problem.message, f.problem.hint) for f in analysis.findings
+        if f.problem.rule == "KEY-NEW-UNCONFIRMED" and f.person]
+    rows_json = {p: [[s.role, s.person, s.date.isoformat(), s.current] for s in rows]
+                 for p, rows in found.items()}
     if use_cache:
         with contextlib.suppress(OSError):
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".tmp{os.getpid()}")
-            tmp.write_text(json.dumps({"key": key, "records": {
-                p: [[s.role, s.person, s.date.isoformat(), s.current] for s in rows]
-                for p, rows in found.items()}}), encoding="utf-8")
+            tmp.write_text(json.dumps({"key": key, "records": rows_json,
+                                       "notices": [list(n) for n in notices]}),
+                           encoding="utf-8")
             os.replace(tmp, path)
-    return found
+    return _StoredSignoffs(rows_json, notices)
 
 
 def signoff_source(repo: Any, facts: dict[str, dict[str, Any]],

@@ -1,10 +1,11 @@
 """Whose signatures count, at one point in a repository's history.
 
 Trust is exactly what the repository says: the fingerprints people.yml gives
-each person, the certificates in ``keys/*.asc`` and the admin fingerprints in
-supervision.yml. A :class:`TrustIds` names one such state by git object ids
-(so it can be cached and compared); a :class:`TrustState` is the same state
-loaded: fingerprint -> person, the admin set and a :class:`Keyring` of the
+each person (and their roles and school), the certificates in ``keys/*.asc``, and
+the admin fingerprints and ``admins_required`` in supervision.yml. A
+:class:`TrustIds` names one such state by git object ids and values (so it can be
+cached and compared); a :class:`TrustState` is the same state loaded: fingerprint
+-> person, each person's roles, the admin set and a :class:`Keyring` of the
 certificates for exactly those fingerprints.
 """
 
@@ -44,14 +45,48 @@ def _fingerprints(value: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
-def parse_admins(data: bytes | None) -> tuple[str, ...]:
-    """Admin fingerprints from supervision.yml bytes (unreadable: none)."""
+def parse_admins(data: bytes | None) -> tuple[tuple[str, ...], int]:
+    """Admin fingerprints and ``admins_required`` from supervision.yml bytes.
+
+    Unreadable: no admins. ``admins_required`` is how many different admins (people,
+    not keys) must sign a change of who may sign; 1 when it is missing, and never less.
+    """
     if data is None:
-        return ()
+        return (), 1
     doc, _problems = parse_bytes(data, CONFIG_FILE)
     if doc is None or not isinstance(doc.data, dict):
-        return ()
-    return tuple(sorted(set(_fingerprints(doc.data.get("admins")))))
+        return (), 1
+    required = doc.data.get("admins_required", 1)
+    if not isinstance(required, int) or isinstance(required, bool) or required < 1:
+        required = 1
+    return tuple(sorted(set(_fingerprints(doc.data.get("admins"))))), required
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """What trust needs of one person in people.yml."""
+
+    roles: tuple[str, ...] = ()
+    school: str | None = None
+
+
+def parse_members(data: bytes | None) -> dict[str, Member]:
+    """person id -> roles and school, from people.yml bytes."""
+    if data is None:
+        return {}
+    doc, _problems = parse_bytes(data, PEOPLE_FILE)
+    if doc is None or not isinstance(doc.data, dict) or not isinstance(
+            doc.data.get("people"), list):
+        return {}
+    out: dict[str, Member] = {}
+    for entry in doc.data["people"]:
+        if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+            roles = entry.get("roles")
+            school = entry.get("school")
+            out.setdefault(entry["id"], Member(
+                tuple(r for r in roles if isinstance(r, str)) if isinstance(roles, list) else (),
+                school if isinstance(school, str) else None))
+    return out
 
 
 def parse_people(data: bytes | None) -> dict[str, str]:
@@ -78,13 +113,14 @@ class TrustIds:
     people: str | None  # blob id of people.yml
     keys: str | None  # tree id of keys/
     admins: tuple[str, ...]  # admin fingerprints from supervision.yml
+    required: int = 1  # admins_required from supervision.yml
 
     def as_json(self) -> list[Any]:
-        return [self.people, self.keys, list(self.admins)]
+        return [self.people, self.keys, list(self.admins), self.required]
 
     @classmethod
     def from_json(cls, value: list[Any]) -> TrustIds:
-        return cls(value[0], value[1], tuple(value[2]))
+        return cls(value[0], value[1], tuple(value[2]), int(value[3]))
 
 
 NOBODY = TrustIds(None, None, ())
@@ -95,10 +131,23 @@ class TrustState:
     ids: TrustIds
     people: dict[str, str] = field(default_factory=dict)  # fingerprint -> person id
     keyring: Keyring = field(default_factory=lambda: Keyring(()))
+    members: dict[str, Member] = field(default_factory=dict)  # person id -> roles, school
 
     @property
     def admins(self) -> tuple[str, ...]:
         return self.ids.admins
+
+    def admin_person(self, fpr: str) -> str:
+        """Who an admin key belongs to; a key people.yml gives nobody counts as itself."""
+        return self.people.get(fpr) or f"key {short(fpr)}"
+
+    def roles_of(self, person: str | None) -> tuple[str, ...]:
+        member = self.members.get(person or "")
+        return member.roles if member else ()
+
+    def school_of(self, person: str | None) -> str | None:
+        member = self.members.get(person or "")
+        return member.school if member else None
 
     def person_for(self, fpr: str | None) -> str | None:
         return self.people.get(fpr) if fpr else None
@@ -153,10 +202,11 @@ class TrustLoader:
         if found is not None:
             return found
         self.prefetch([ids])
-        people = parse_people(self._blobs.get(ids.people)) if ids.people else {}
+        data = self._blobs.get(ids.people) if ids.people else None
+        people = parse_people(data)
         wanted = set(people) | set(ids.admins)
         certs = [c for blob in self._trees.get(ids.keys or "", [])
                  for c in self._certs.get(blob, []) if c.fingerprint.upper() in wanted]
-        state = TrustState(ids, people, Keyring(certs))
+        state = TrustState(ids, people, Keyring(certs), parse_members(data))
         self._states[ids] = state
         return state

@@ -18,6 +18,7 @@ from supervision.deadlines.rules import (
     case_notes,
     contracts,
     half_terms,
+    key_confirmation,
     policy_review,
     record_deadline,
     supervisee_response,
@@ -40,6 +41,7 @@ REGISTRY: tuple[ModuleType, ...] = (
     training,
     supervisors,
     policy_review,
+    key_confirmation,
 )
 
 #: Every rule id a time rule reports.
