@@ -176,6 +176,10 @@ class Bench:
         self.supervision("status", "status")
         with tempfile.TemporaryDirectory(dir="/tmp", prefix="bench-site-") as site:
             self.supervision("site_build", "site", "build", "--site-dir", site)
+        self.verify_round()
+
+    def verify_round(self) -> None:
+        """verify cold (every cache deleted) and then warm."""
         self.clear_caches()
         self.read_verify(self.supervision("verify_cold", "verify", "--format", "json"))
         self.supervision("verify_warm", "verify", "--format", "json")
@@ -415,8 +419,9 @@ def measure(args: argparse.Namespace, stats: CorpusStats) -> Bench:
     with gnupg_home(args.corpus) as home:
         bench = Bench(args.corpus, dt.date.fromisoformat(stats.today), home)
         bench.outcome.one_record = pick_one_record(args.corpus)
+        ours = bench.verify_round if args.verify_only else bench.one_round
         steps: list[tuple[str, Callable[[], None], int]] = [
-            ("supervision commands", bench.one_round, args.runs),
+            ("supervision commands", ours, args.runs),
             ("check-jsonschema", bench.check_jsonschema, args.anchor_runs),
             ("git log %G?", lambda: bench.git_log(args.git_log_commits), args.anchor_runs)]
         for name, step, times in steps:
@@ -487,6 +492,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--anchors-from", type=Path, metavar="JSON",
                         help="take the two anchors' figures from an earlier run's --json on "
                         "the same corpus instead of measuring them (git log takes an hour)")
+    parser.add_argument("--verify-only", action="store_true",
+                        help="time only verify, cold and warm (to compare two versions of it "
+                        "on one corpus); other rows are left out")
     parser.add_argument("--from-json", type=Path, metavar="JSON",
                         help="measure nothing: write the table from an earlier run's --json")
     args = parser.parse_args(argv)
