@@ -6,8 +6,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= build/demo
+# Wheels of the tools and everything they need (and pipx), so the install guide's
+# commands can be tested with --no-index, as a school would run them offline.
+WHEELHOUSE := build/wheelhouse
+WHEELS_STAMP := $(WHEELHOUSE)/.made
 
-.PHONY: venv test lint typecheck demo demo-check clean schemas bench
+.PHONY: venv test lint typecheck demo demo-check clean schemas bench wheelhouse
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,8 +21,15 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-test: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+$(WHEELS_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip wheel --quiet -w $(WHEELHOUSE) . pipx "setuptools>=77" wheel
+	touch $(WHEELS_STAMP)
+
+wheelhouse: $(WHEELS_STAMP)
+
+test: $(STAMP) $(WHEELS_STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" SUPERVISION_WHEELHOUSE="$(CURDIR)/$(WHEELHOUSE)" \
+		$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check tools tests benchmarks

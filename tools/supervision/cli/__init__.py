@@ -25,6 +25,7 @@ from supervision import __version__
 #: Command name -> module that implements it, in the order ``--help`` lists them.
 COMMANDS: dict[str, str] = {
     "init": "supervision.cli.init",
+    "join": "supervision.cli.join",
     "new": "supervision.cli.new",
     "check": "supervision.cli.check",
     "schema": "supervision.cli.schema",
@@ -39,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "sign": "supervision.cli.sign",
     "verify": "supervision.cli.verify",
     "history": "supervision.cli.history",
+    "submit": "supervision.cli.submit",
     "demo": "supervision.cli.demo",
     # Enforcement on the git server (issue 8)
     "hook": "supervision.cli.hook",

@@ -65,7 +65,7 @@ def approve(args: argparse.Namespace) -> int:
         waiting = f" ({pending[0][:10]} is waiting)" if pending else ""
         raise Refused(f"{wanted[:10]} is not a change of who may sign that waits for approval"
                       + waiting, "`supervision verify` lists what waits (TRUST-CHANGE-PENDING).")
-    key = signing_key(args, git)
+    key = signing_key(args.key, git)
     trust = analysis.head_trust()
     person = trust.person_for(key) if trust else None
     if trust is None or key not in trust.admins or person is None:

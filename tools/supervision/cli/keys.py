@@ -33,10 +33,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     actions = p.add_subparsers(dest="keys_action", metavar="ACTION")
     create = actions.add_parser(
-        "create", parents=[common], help="create a signing key for a person and register it",
-        description="Create an ed25519 signing key in your GnuPG keyring, export its public "
-        "half to keys/<person>.asc, add its fingerprint to the person in people.yml, and set "
-        "this repository's git config so your commits are signed with it.")
+        "create", parents=[common], help="create your signing key (and the file to send)",
+        description="Create an ed25519 signing key in your GnuPG keyring, set this "
+        "repository's git config so your commits are signed with it, and write its public "
+        "half to a file you send to your records admin, who registers it with `keys import`. "
+        "Nothing in the repository changes, so your next pull is not blocked. With --admin "
+        "(the first records admin, in their own clone) the key is registered at once: "
+        "keys/<person>.asc, people.yml and the admins in supervision.yml.")
     create.add_argument("--person", required=True, metavar="ID", help="the person's id in "
                         "people.yml (the key is theirs: run this on their own computer)")
     create.add_argument("--admin", action="store_true",
@@ -44,6 +47,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     create.add_argument("--expires", default="2y", metavar="WHEN", help=_EXPIRES_HELP)
     create.add_argument("--no-passphrase", action="store_true",
                         help="no passphrase on the private key (only for throwaway test keys)")
+    create.add_argument("--out", metavar="FILE",
+                        help="where to write the public key to send (default: "
+                        "<person>-signing-key.asc in your home folder)")
     imp = actions.add_parser(
         "import", parents=[common], help="register a person's public key from a file",
         description="Register the public key in FILE (from `gpg --export --armor ID`) for a "
@@ -247,15 +253,36 @@ def _create(args: argparse.Namespace) -> int:
         raise Refused("the new key would have had no passphrase, so it was deleted again",
                       "Type a passphrase when asked; only throwaway test keys go without one "
                       "(--no-passphrase).")
-    files = register_key(repo, person.id, cert, args.admin)
     signing = _sign_with(repo, fpr)
     print(f"Created signing key {fpr} for {person.id}"
           + (" (records admin)" if args.admin else "") + ".")
     if signing:
         print("This repository's commits will now be signed with it (git config "
               "user.signingkey, commit.gpgsign).")
-    _next_steps(repo, files, args.admin)
+    if args.admin:
+        files = register_key(repo, person.id, cert, True)
+        _next_steps(repo, files, True)
+        return EXIT_OK
+    out = Path(args.out).expanduser() if args.out else Path.home() / (
+        f"{person.id}-signing-key.asc")
+    try:
+        out.write_bytes(keyring.export_public(fpr))
+    except OSError as exc:
+        raise Refused(f"cannot write {out}: {exc.strerror or exc}",
+                      "Pass --out FILE somewhere you can write.") from None
+    print(f"Wrote your public key to {out}. Send that file to your records admin (email is "
+          "fine: it is the public half, not your private key).")
+    print(f"They register it with `supervision keys import {out.name} --person {person.id}` "
+          "and should check its fingerprint with you by phone or in person:")
+    print(f"    {spaced(fpr)}")
+    print("Once their commit is on the server, run `supervision join` (or `supervision "
+          "doctor`) here again to check you are ready to sign.")
     return EXIT_OK
+
+
+def spaced(fpr: str) -> str:
+    """A fingerprint in groups of four, as people read it aloud."""
+    return " ".join(fpr[i:i + 4] for i in range(0, len(fpr), 4))
 
 
 # -- import ----------------------------------------------------------------------------
@@ -315,6 +342,9 @@ def _import(args: argparse.Namespace) -> int:
         mine = False
     print(f"Registered key {info.fingerprint} for {person.id}"
           + (" (records admin)" if args.admin else "") + ".")
+    print(f"Before you commit it, check with {person.id} by phone or in person that their "
+          f"key's fingerprint is:\n    {spaced(info.fingerprint)}\n(someone could have sent "
+          "a key in their name).")
     if mine and _sign_with(repo, info.fingerprint):
         print("Its private key is in your keyring: this repository's commits will be signed "
               "with it.")
@@ -368,23 +398,41 @@ def key_rows(repo: Any, secret: set[str] | None,
             "expires": info.expires.date().isoformat() if info and info.expires else None,
             "state": state, "admin": fpr in admins, "file": files.get(fpr),
             "private_key_here": None if secret is None else fpr in secret,
-            "passphrase": None if protected is None or fpr not in protected else (
-                {True: "yes", False: "NO (unprotected)", None: "unknown"}[protected[fpr]]),
+            "passphrase": _protection(protected, fpr),
         })
     return rows
+
+
+def _protection(protected: dict[str, bool | None] | None, fpr: str) -> str | None:
+    if protected is None or fpr not in protected:
+        return None
+    return {True: "yes", False: "NO (unprotected)", None: "unknown"}[protected[fpr]]
 
 
 def _list(args: argparse.Namespace) -> int:
     repo = open_repo(args)
     secret: set[str] | None
     protected: dict[str, bool | None] | None
+    mine: list[Any] = []
     try:
-        mine = _keyring()
-        secret = {k.fingerprint for k in mine.secret_keys()}
-        protected = mine.protection()
+        keyring = _keyring()
+        mine = keyring.secret_keys()
+        secret = {k.fingerprint for k in mine}
+        protected = keyring.protection()
     except Refused:
         secret, protected = None, None
     rows = key_rows(repo, secret, protected)
+    listed = {r["fingerprint"] for r in rows}
+    for key in mine:  # made here for someone in people.yml, not registered yet
+        owner = next((p.id for p in repo.people.values() for uid in key.user_ids
+                      if f"({p.id})" in uid or (p.email and f"<{p.email}>" in uid)), None)
+        if owner is None or key.fingerprint in listed:
+            continue
+        rows.append({"person": owner, "fingerprint": key.fingerprint, "created": None,
+                     "expires": None,
+                     "state": "not registered yet (send the public key to a records admin)",
+                     "admin": False, "file": None, "private_key_here": True,
+                     "passphrase": _protection(protected, key.fingerprint)})
     if args.format == "json":
         json.dump(rows, sys.stdout, indent=2)
         sys.stdout.write("\n")

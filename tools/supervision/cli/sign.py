@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 from supervision.cli import EXIT_FINDINGS, EXIT_OK, Refused, UsageError, open_repo
@@ -36,21 +37,48 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(run=run)
 
 
+@dataclass
+class Signed:
+    """What one sign-off made: its commit, role, signer and the record's status after."""
+
+    commit: str
+    role: str
+    person: str
+    status: str
+    problems: list[Any]  # findings verify reports about this very commit
+
+
 def run(args: argparse.Namespace) -> int:
+    from supervision import reporters
+    from supervision.signing.gitio import Git
+
+    repo = open_repo(args)
+    git = Git(repo.root)
+    relpath = in_repo(repo, args.path)
+    done = sign_record(repo, git, relpath, args.role, args.disagree, args.key)
+    print(f"Signed {relpath} as {done.role} ({done.person}) in commit {done.commit[:10]}. "
+          f"Status: {done.status}.")
+    if done.problems:
+        reporters.text(done.problems, sys.stderr)
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def sign_record(repo: Any, git: Any, relpath: str, role: str | None = None,
+                disagree: str | None = None, key_spec: str | None = None) -> Signed:
+    """Sign the committed record ``relpath``: every refusal of `sign` (and `submit`)
+    raises Refused or UsageError before anything is written."""
     from supervision import reporters
     from supervision.checker import check_record
     from supervision.forms.yamlparse import parse_file
     from supervision.problems import ERROR
     from supervision.signing import signoff
-    from supervision.signing.gitio import Git, GitError
+    from supervision.signing.gitio import GitError
     from supervision.signing.verify import Verifier
 
-    repo = open_repo(args)
-    git = Git(repo.root)
     if not git.is_repository():
         raise UsageError(f"{repo.root} is not a git repository",
                          "Sign-off needs the records in git: run `git init` there first.")
-    relpath = in_repo(repo, args.path)
     if not signoff.is_record_path(relpath) or not (repo.root / relpath).is_file():
         raise UsageError(f"{relpath} is not a record file",
                          "Give the path of a record under records/ or contracts/.")
@@ -77,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     if doc is None or form is None or not isinstance(data, dict):
         raise Refused(f"{relpath} is not a record this tool can sign")
 
-    key = signing_key(args, git)
+    key = signing_key(key_spec, git)
     before = Verifier(repo, git).run(ledger=True)
     if before.shallow:
         raise Refused("this clone is shallow, so whose keys count cannot be checked",
@@ -92,37 +120,44 @@ def run(args: argparse.Namespace) -> int:
             "Ask a records admin to register it (`supervision keys import FILE --person ID`) "
             "and commit that with their signed key; `supervision verify` shows what counts.")
     _check_registered_copy(trust, key)
-    role = _role(args, form, data, person, relpath)
+    role = _role(role, form, data, person, relpath)
     _check_may_sign(repo, before, trust, relpath, role, person)
 
     changed: list[str] = []
-    if args.disagree is not None:
-        _write_disagreement(repo, relpath, doc, form, args.disagree)
+    if disagree is not None:
+        _write_disagreement(repo, relpath, doc, form, disagree)
         changed.append(relpath)
     blob = git.blob_id(repo.root / relpath)
-    message = signoff.message(role, relpath, blob, person, args.disagree is not None)
+    message = signoff.message(role, relpath, blob, person, disagree is not None)
     try:
         commit = git.commit_signed(message, key, changed)
     except GitError as exc:
         if changed:
             git.ok("checkout", "--", relpath)  # put the committed record back
-        raise Refused(f"the signed commit could not be made: {exc}",
-                      "Check that gpg can use your key (gpg --list-secret-keys) and that you "
-                      "typed its passphrase.") from None
+        raise Refused(f"the signed commit could not be made: {exc}", gpg_hint()) from None
     after = Verifier(repo, git).run()
     status = next((r.status for r in after.records if r.path == relpath), "unknown")
-    mine = [f for f in after.findings if f.commit == commit]
-    print(f"Signed {relpath} as {role} ({person}) in commit {commit[:10]}. Status: {status}.")
-    if mine:
-        reporters.text([f.problem for f in mine], sys.stderr)
-        return EXIT_FINDINGS
-    return EXIT_OK
+    mine = [f.problem for f in after.findings if f.commit == commit]
+    return Signed(commit, role, person, status, mine)
 
 
-def signing_key(args: argparse.Namespace, git: Any) -> str:
+def gpg_hint() -> str:
+    """What to do when gpg could not sign, from what this computer shows."""
+    import os
+
+    if sys.stdin.isatty() and not os.environ.get("GPG_TTY"):
+        return ("gpg could not ask for your passphrase: this terminal is not set up for it. "
+                "Run `export GPG_TTY=$(tty)` (and add that line to ~/.bashrc or ~/.zshrc), "
+                "then try again; `supervision doctor` checks everything.")
+    return ("gpg could not use your key: check it is here (gpg --list-secret-keys) and that "
+            "its passphrase window (pinentry) can open; `supervision doctor` tries a test "
+            "signature and says what is wrong.")
+
+
+def signing_key(key_spec: str | None, git: Any) -> str:
     from supervision.signing.keyring import GpgError, UserKeyring
 
-    spec = args.key or git.config_get("user.signingkey")
+    spec = key_spec or git.config_get("user.signingkey")
     if not spec:
         raise Refused("no signing key is set up for this repository",
                       "Create one with `supervision keys create --person ID`, or pass --key.")
@@ -179,19 +214,19 @@ def _check_registered_copy(trust: Any, key: str) -> None:
                       "records admin to register the renewed key (`supervision keys import`).")
 
 
-def _role(args: argparse.Namespace, form: Any, data: dict[str, Any], person: str,
+def _role(wanted: str | None, form: Any, data: dict[str, Any], person: str,
           relpath: str) -> str:
     roles = list(form.signers)
-    if args.role is not None:
-        if args.role not in roles:
-            raise UsageError(f"'{args.role}' is not a signing role of this {form.title}",
+    if wanted is not None:
+        if wanted not in roles:
+            raise UsageError(f"'{wanted}' is not a signing role of this {form.title}",
                              f"Its roles: {', '.join(roles)}.")
-        holder = data.get(args.role)
+        holder = data.get(wanted)
         if holder != person:
-            raise Refused(f"you ({person}) cannot sign as {args.role}: this record's "
-                          f"{args.role} is {holder}",
+            raise Refused(f"you ({person}) cannot sign as {wanted}: this record's "
+                          f"{wanted} is {holder}",
                           "Each person signs only for their own role.")
-        return str(args.role)
+        return str(wanted)
     mine = [r for r in roles if data.get(r) == person]
     if not mine:
         named = ", ".join(f"{r} {data.get(r)}" for r in roles)
