@@ -57,7 +57,8 @@ def test_the_linux_commands_install_the_tools_and_join(tmp_path: Path) -> None:
                                    "/usr/bin", "/bin"])
     records = make_repo(tmp_path / "made", "agenda")
     server = tmp_path / "records.git"
-    subprocess.run(["git", "init", "-q", "--bare", str(server)], check=True, env=env)
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(server)], check=True,
+                   env=env)
     for args in (["add", "-A"], ["-c", "user.name=Admin", "-c", "user.email=a@example.invalid",
                                  "commit", "-q", "-m", "Start"],
                  ["push", "-q", str(server), "HEAD:refs/heads/main"]):
