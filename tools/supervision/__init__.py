@@ -21,6 +21,8 @@ signing
     git, keys, sign-off, verification, the audit trail and the server gate.
 site
     the staff site and its disclosure control.
+reading
+    one record as a person reads it: text, HTML and PDF.
 demo
     the demo trust and synthetic content.
 cli

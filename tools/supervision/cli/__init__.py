@@ -8,7 +8,7 @@ One module per command group (``cli/check.py``, ``cli/new.py``...). Each has
 Exit codes: 0 all good, 1 findings (or the action was refused), 2 usage error,
 3 internal error (a bug: please report it).
 
-May import: core, forms, deadlines, signing, privacy, site, demo.
+May import: core, forms, deadlines, signing, privacy, site, demo, reading.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "keys": "supervision.cli.keys",
     "sign": "supervision.cli.sign",
     "verify": "supervision.cli.verify",
+    "show": "supervision.cli.show",
     "history": "supervision.cli.history",
     "submit": "supervision.cli.submit",
     "demo": "supervision.cli.demo",
