@@ -70,11 +70,15 @@ def _target(args: argparse.Namespace, repo: Any, fmt: str) -> Path | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from supervision.cli.submit import bring_up_to_date
     from supervision.reading.record import NotReadable, read
 
     repo = open_repo(args)
     relpath = in_repo(repo, args.path)
     fmt = _format(args)
+    synced = bring_up_to_date(repo.root)  # read the newest version the server holds
+    if synced:
+        sys.stderr.write(f"supervision: {synced}.\n")
     target = _target(args, repo, fmt)
     try:
         document = read(repo, relpath)
