@@ -11,6 +11,14 @@ def _per_record(result: Result) -> list[dict]:
     return per_record(result.json())
 
 
+def stored_namespaces(root) -> set[str]:
+    """What the store holds (read with sqlite3 itself, not through the tools)."""
+    import sqlite3
+
+    with sqlite3.connect(root / ".git" / "supervision" / "store.sqlite") as conn:
+        return {ns for (ns,) in conn.execute("SELECT DISTINCT ns FROM rows")}
+
+
 def _many(repo: RecordsRepoFixture, count: int = 60) -> list[str]:
     paths = []
     day = dt.date(2026, 9, 7)
@@ -26,8 +34,8 @@ def test_cache_is_used_and_follows_every_change(agenda_repo: RecordsRepoFixture)
     paths = _many(agenda_repo)
     first = agenda_repo.check()
     assert _per_record(first) == [], first.out
-    cache = agenda_repo.root / ".git" / "supervision" / "check.json"
-    assert cache.is_file()
+    cache = agenda_repo.root / ".git" / "supervision" / "store.sqlite"
+    assert cache.is_file() and "check" in stored_namespaces(agenda_repo.root)
 
     # An edit after the cache was written is seen.
     target = agenda_repo.root / paths[10]
@@ -50,10 +58,13 @@ def test_cache_is_used_and_follows_every_change(agenda_repo: RecordsRepoFixture)
     # A deleted record disappears from the results; a corrupt cache is only a cache miss.
     people.write_text(text)
     target.unlink()
-    cache.write_text("{not json")
+    for leftover in cache.parent.glob("store.sqlite-*"):
+        leftover.unlink()
+    cache.write_text("not a database")  # a damaged store is only a store: made again
     final = agenda_repo.check()
     assert _per_record(final) == [], final.out
     assert "(59 records checked)" in agenda_repo.cli("check").out
+    assert "check" in stored_namespaces(agenda_repo.root)
 
 
 def test_whole_run_results_follow_dates_commits_and_edits(agenda_repo: RecordsRepoFixture) -> None:
@@ -63,14 +74,13 @@ def test_whole_run_results_follow_dates_commits_and_edits(agenda_repo: RecordsRe
 
     relpath, data = agenda_repo.filled("session", day="2026-11-16")
     agenda_repo.write(relpath, data)
-    results = agenda_repo.root / ".git" / "supervision" / "results.json"
 
     def findings(*args: str) -> list[tuple[str, str, str]]:
         out = agenda_repo.cli("check", "--format", "json", *args).json()
         return sorted((f["path"], f["rule"], f["severity"]) for f in out)
 
     first = findings("--today", "2026-11-22")
-    assert results.is_file()
+    assert "results" in stored_namespaces(agenda_repo.root)
     assert findings("--today", "2026-11-22") == first                      # reused
     assert findings("--today", "2026-11-22", "--no-cache") == first        # and right
     assert findings("--today", "2026-11-22", relpath) == [f for f in first if f[0] == relpath]

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import subprocess
 from pathlib import Path
 
 from conftest import RecordsRepoFixture, git_env
-from supervision.cache import cache_dir
-from supervision.signing.commit_dates import read_history
+from supervision.cache import Cache
+from supervision.signing.commit_dates import HISTORY_FORMAT, read_history
 from supervision.signing.signoff_dates import CommitDateSignoffs
 from timeline import Timeline
 
@@ -34,8 +33,9 @@ def test_days_per_record_renames_and_incremental_updates(agenda_repo: RecordsRep
     signed = CommitDateSignoffs(history, facts).signoffs(planned)
     assert [(s.role, s.person, s.date) for s in signed] == [
         ("supervisor", "deputy-sample", D(2026, 11, 18))]
-    cached = json.loads((cache_dir(t.root) / "history.json").read_text())
-    assert cached["head"] == t.git("rev-parse", "HEAD").strip()
+    stored = Cache(t.root, "history", f"history{HISTORY_FORMAT}")
+    assert stored.get("#head", "") == t.git("rev-parse", "HEAD").strip()
+    assert stored.get(planned, "") == ["2026-11-02", "2026-11-18"]  # one row per record
     # A move keeps the record's days; a later commit is folded in from the cached state.
     moved = planned.replace("2026-11-16-session", "2026-11-16-session-moved")
     t.git("mv", planned, moved)

@@ -266,7 +266,7 @@ def test_a_good_push_is_accepted_and_the_branch_moves(server: Server) -> None:
     assert "supervision: refs/heads/main" in out and "accepted (2 new commits verified" in out
     assert server.head() == local.head()
     # The cache lives in the bare repository; nothing else was written there.
-    assert (server.bare / "supervision" / "verify.json").is_file()
+    assert (server.bare / "supervision" / "store.sqlite").is_file()
 
 
 def test_an_invalid_record_is_refused_with_its_finding(server: Server) -> None:

@@ -44,7 +44,10 @@ def test_status_follows_verified_signoffs(signed: SignedRepo) -> None:
 def test_signoffs_are_remembered_per_commit(signed: SignedRepo) -> None:
     assert signed.sign("supervisor", SESSION).code == 0
     _status(signed)
-    cache = signed.root / ".git" / "supervision" / "signoffs.json"
-    stored = json.loads(cache.read_text())
-    assert stored["key"].startswith(signed.head())
-    assert [row[0] for row in stored["records"][SESSION]] == ["supervisor"]
+    import sqlite3
+
+    with sqlite3.connect(signed.root / ".git" / "supervision" / "store.sqlite") as conn:
+        rows = dict(conn.execute("SELECT key, value FROM rows WHERE ns = 'signoffs' AND "
+                                 "stamp = ?", (signed.head(),)))
+    assert json.loads(rows["#head"]) == signed.head()  # remembered for this commit
+    assert [row[0] for row in json.loads(rows[SESSION])] == ["supervisor"]

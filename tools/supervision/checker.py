@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 PARALLEL_THRESHOLD = 400
 CACHE_MIN_FILES = 50  # below this, checking is quicker than loading the cache
 CHUNK = 250
-FEW_TO_REMEMBER = 20  # a path-limited run that re-checked no more than this does not save
 
 
 class CrossContext:
@@ -227,7 +226,8 @@ class Checker:
         self.cross_rules = cross_rules
         self.today = today or dt.date.today()
         self._files: list[str] | None = None
-        self._stamps: dict[str, list[int] | None] = {}
+        self._stamps: dict[str, str | None] = {}
+        self._blobs_read = False
         #: False only in benchmarks measuring what the privacy guard costs.
         self.privacy = privacy
         #: Reuse a whole run's findings while nothing changed (for `supervision check`;
@@ -254,28 +254,33 @@ class Checker:
         guard = self.repo.privacy_guard().fingerprint if self.privacy else "off"
         return salt(self.repo.root, files, extra=f"facts{FACTS_VERSION};privacy:{guard}")
 
-    def _stamp(self, relpath: str) -> list[int] | None:
-        """A file's stamp, read once per run (the results key and the cache share it)."""
+    def _stamp(self, relpath: str) -> str | None:
+        """A file's blob id, found once per run (the results key and the store share it):
+        from git's index for every record at once, hashed for anything else."""
+        if not self._blobs_read and self.use_cache:
+            self._stamps.update(self.repo.record_blobs())
+            self._blobs_read = True
         if relpath not in self._stamps:
             self._stamps[relpath] = stamp(str(self.repo.root) + os.sep + relpath)
         return self._stamps[relpath]
 
     def records(self, relpaths: list[str], keep: set[str] | None = None) -> CheckResult:
-        """Findings and facts for these record paths, using the cache for many files.
+        """Findings and facts for these record paths, reusing the store for many files.
 
         ``keep``: only findings at these paths are wanted (facts come for every path).
         """
         result = CheckResult()
-        use_cache = self.use_cache and len(relpaths) >= CACHE_MIN_FILES
+        use_cache = self.use_cache and len(self.repo_files()) >= CACHE_MIN_FILES
         cache = Cache(self.repo.root, "check", self._salt()) if use_cache else None
         todo: list[str] = []
         problems = result.problems
         facts_by_path = result.facts
+        hits: dict[str, Any] = {}
+        if cache is not None:
+            stamps = {p: s for p in relpaths if (s := self._stamp(p)) is not None}
+            hits = cache.get_many(relpaths, stamps)
         for relpath in relpaths:
-            hit = None
-            if cache is not None:
-                st = self._stamp(relpath)
-                hit = cache.get(relpath, st) if st is not None else None
+            hit = hits.get(relpath)
             if hit is not None:
                 found, facts = hit
                 if found and (keep is None or relpath in keep):
@@ -292,15 +297,35 @@ class Checker:
             st = self._stamps.get(relpath)
             if cache is not None and st is not None:
                 rows = [_row(p) for p in found_now]
-                cache.put(relpath, st, (rows, facts))
+                cache.put(relpath, st, (rows, facts), people=_people_of(facts))
         if cache is not None:
             if len(relpaths) == len(self.repo_files()):  # a whole-repo run: forget deleted files
                 cache.prune(set(relpaths))
-            if keep is None or not set(todo) <= keep or len(todo) > FEW_TO_REMEMBER:
-                cache.save()
-            # else: the pre-commit case, a few just-edited records. Rewriting the whole
-            # cache would cost more than checking them again; the next whole run saves.
+            cache.save()
+            cache.close()
         return result
+
+    def related_pool(self, records: list[str]) -> list[str]:
+        """The records the cross-record rules need to judge ``records`` (see
+        :func:`related_facts`), found in the store by person: the records themselves,
+        every stored record sharing a person with them, and every record the store does
+        not hold as it is now (it may share one). Whatever is outside the pool shares no
+        person with them, so the rules' findings at these paths are the same as with
+        every record."""
+        files = self.repo_files()
+        if not self.use_cache or len(files) < CACHE_MIN_FILES:
+            return files
+        first = self.records(records)
+        people = {p for path in records for p in _people_of(first.facts.get(path))}
+        cache = Cache(self.repo.root, "check", self._salt())
+        try:
+            stored = cache.stamps()
+            unknown = {p for p in files if stored.get(p) != self._stamp(p)}
+            sharing = cache.keys_for(people) if people else set()
+        finally:
+            cache.close()
+        listed = set(files)
+        return sorted(set(records) | unknown | (sharing & listed))
 
     def repo_files(self) -> list[str]:
         if self._files is None:
@@ -310,6 +335,7 @@ class Checker:
     def run(self, paths: list[str] | None = None) -> CheckResult:
         """Check the whole repository (``paths`` None) or only the given files."""
         self._stamps = {}  # files may have changed since an earlier run of this checker
+        self._blobs_read = False
         if self.results_cache and self.use_cache:
             cached = self._run_with_results_cache(paths)
             if cached is not None:
@@ -344,8 +370,14 @@ class Checker:
             settings = {p.path for p in config_problems} | {CONFIG_FILE, PEOPLE_FILE}
             calendar = self._calendar_folder()
             records = [p for p in paths if p not in settings and not p.startswith(calendar)]
-            # Cross-record rules need every record's facts; the cache makes that cheap.
-            pool = sorted(set(records) | (set(all_records) if self.cross_rules else set()))
+            # Cross-record rules need the facts of every record sharing a person with
+            # these; the store finds them by person without reading the others.
+            if not self.cross_rules:
+                pool = sorted(set(records))
+            elif set(records) == set(paths):
+                pool = self.related_pool(records)
+            else:  # settings or the calendar are asked about: findings may sit anywhere
+                pool = all_records
             result = self.records(pool, keep=wanted)
             result.problems = [p for p in config_problems if p.path in wanted] + [
                 p for p in result.problems if p.path in wanted]
@@ -378,7 +410,7 @@ class Checker:
             st = self._stamp(relpath)
             if st is None:
                 return None
-            digest.update(f"{relpath}:{st[0]}:{st[1]}:{st[2]};".encode())
+            digest.update(f"{relpath}:{st};".encode())
         return digest.hexdigest()
 
     def _run_with_results_cache(self, paths: list[str] | None) -> CheckResult | None:
@@ -406,9 +438,10 @@ class Checker:
             result, always = self._compute(None)
             stored = [[_row(p) for p in result.problems], [_row(p) for p in always],
                       result.checked]
-            cache.entries.clear()
+            cache.clear()
             cache.put("run", [0], stored)
             cache.save()
+        cache.close()
         rows, always_rows, checked = stored
         problems = [Problem(*row) for row in rows]
         if paths is not None:

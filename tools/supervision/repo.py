@@ -52,6 +52,7 @@ class RecordsRepo:
     profiles: dict[str, Profile] = field(default_factory=dict)  # by profile reference
     _contexts: dict[str, Context] = field(default_factory=dict)
     _guard: Any = field(default=None, repr=False)
+    _files: list[str] | None = field(default=None, repr=False)
 
     @classmethod
     def load(cls, root: Path) -> RecordsRepo:
@@ -133,8 +134,30 @@ class RecordsRepo:
         except ValueError:
             return str(path)
 
+    def record_blobs(self) -> dict[str, str]:
+        """Every record (as :meth:`record_files`) with the git blob id of its bytes in the
+        working folder: from git's index for files git says are unchanged (no file is
+        read), hashed for the others, and for every file outside git."""
+        from supervision.cache import stamp
+
+        index, changed = _git_index(self.root)
+        files = self.record_files()
+        out: dict[str, str] = {}
+        for relpath in files:
+            blob = index.get(relpath) if relpath not in changed else None
+            if blob is None:
+                blob = stamp(str(self.root) + os.sep + relpath) or ""
+            out[relpath] = blob
+        return out
+
     def record_files(self) -> list[str]:
-        """Every record under records/ and contracts/, sorted, relative paths."""
+        """Every record under records/ and contracts/, sorted, relative paths (read once:
+        a repository object describes the folder as it was when first asked)."""
+        if self._files is None:
+            self._files = self._list_files()
+        return list(self._files)
+
+    def _list_files(self) -> list[str]:
         found: list[str] = []
         root = str(self.root)
         for top in RECORD_DIRS:
@@ -143,6 +166,33 @@ class RecordsRepo:
                 _walk(base, top, found)
         found.sort()
         return found
+
+
+def _git_index(root: Path) -> tuple[dict[str, str], set[str]]:
+    """(path -> blob id in git's index, paths whose working copy differs from it), for
+    the record folders, relative to ``root``; ({}, set()) outside git."""
+    import subprocess
+
+    args = ["git", "-c", "core.quotePath=false"]
+    try:
+        listed = subprocess.run([*args, "ls-files", "-s", "-z", "--", *RECORD_DIRS], cwd=root,
+                                capture_output=True, timeout=120)
+        if listed.returncode != 0:
+            return {}, set()
+        dirty = subprocess.run([*args, "diff-files", "--name-only", "-z", "--relative", "--",
+                                *RECORD_DIRS], cwd=root, capture_output=True, timeout=120)
+    except (OSError, subprocess.SubprocessError):
+        return {}, set()
+    index: dict[str, str] = {}
+    for entry in listed.stdout.split(b"\0"):
+        meta, _tab, path = entry.partition(b"\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[2] == b"0":
+            index[path.decode("utf-8", "surrogateescape")] = parts[1].decode()
+    changed = {p.decode("utf-8", "surrogateescape") for p in dirty.stdout.split(b"\0") if p}
+    if dirty.returncode != 0:
+        changed = set(index)
+    return index, changed
 
 
 def _walk(base: str, rel: str, out: list[str]) -> None:

@@ -5,9 +5,10 @@ and contracts "sent"), the first commit on or after a session's date (the
 session's record "sent", even when a planned booking was committed earlier)
 and the day it last changed. Asking git once per file would cost a
 process per record; instead one ``git log --name-status`` walks the history of
-``records/`` and ``contracts/`` and the result is cached under
-:func:`supervision.cache.cache_dir` keyed by the commit at HEAD. When HEAD has
-moved on from the cached commit, only the new commits are read.
+``records/`` and ``contracts/`` and the result is kept in the store
+(:mod:`supervision.cache`, namespace ``history``: one row per record, read only
+when asked for) with the commit at HEAD it describes. When HEAD has moved on from
+it, only the new commits are read, and only the records they touched rewritten.
 
 Dates are committer dates (``%cs``: the calendar day in the committer's own
 time zone). Renames carry the first-committed day over to the new path, so
@@ -20,20 +21,79 @@ of a larger git repository works too (paths are read relative to it).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import json
-import os
 import subprocess
-import tempfile
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from supervision.cache import cache_dir
+from supervision.cache import Cache
 from supervision.repo import RECORD_DIRS
 
-HISTORY_FORMAT = 1
+HISTORY_FORMAT = 2  # 2: rows in the store
 _DATE_MARK = "\x01"
+_HEAD = "#head"
+
+
+class StoredDays(MutableMapping[str, list[str]]):
+    """Path -> days, read from the store row by row when asked for; changes are kept
+    until :meth:`save`."""
+
+    def __init__(self, cache: Cache) -> None:
+        self.cache = cache
+        self.known: dict[str, list[str] | None] = {}
+        self.changed: set[str] = set()
+        self._all = False
+
+    def _fetch(self, path: str) -> list[str] | None:
+        if path not in self.known:
+            self.known[path] = self.cache.get(path, "")
+        return self.known[path]
+
+    def __getitem__(self, path: str) -> list[str]:
+        found = self._fetch(path)
+        if found is None:
+            raise KeyError(path)
+        return found
+
+    def __setitem__(self, path: str, days: list[str]) -> None:
+        self.known[path] = days
+        self.changed.add(path)
+
+    def __delitem__(self, path: str) -> None:  # pragma: no cover - days are never removed
+        raise TypeError("a record's days are never removed")
+
+    def setdefault(self, path: str, default: list[str] | None = None) -> list[str]:
+        found = self._fetch(path)
+        if found is None:
+            found = self.known[path] = [] if default is None else default
+        self.changed.add(path)  # the caller appends to it
+        return found
+
+    def _load_all(self) -> None:
+        if not self._all:
+            self.cache.preload()
+            for path in self.cache.stamps():
+                if path != _HEAD:
+                    self._fetch(path)
+            self._all = True
+
+    def __iter__(self) -> Iterator[str]:
+        self._load_all()
+        return iter([p for p, days in self.known.items() if days is not None])
+
+    def __len__(self) -> int:
+        self._load_all()
+        return sum(1 for days in self.known.values() if days is not None)
+
+    def save(self, head: str) -> None:
+        for path in self.changed:
+            days = self.known.get(path)
+            if days is not None:
+                self.cache.put(path, "", days)
+        self.cache.put(_HEAD, "", head)
+        self.cache.save()
+        self.changed.clear()
 
 
 @dataclass
@@ -41,7 +101,7 @@ class RecordHistory:
     """Per record path, the sorted distinct days of the commits that changed it."""
 
     head: str | None = None
-    days: dict[str, list[str]] = field(default_factory=dict)
+    days: MutableMapping[str, list[str]] = field(default_factory=dict)
 
     def first_committed(self, path: str) -> dt.date | None:
         days = self.days.get(path)
@@ -128,36 +188,8 @@ def _log(root: Path, revs: str) -> str | None:
     return done.stdout if done.returncode == 0 else None
 
 
-def _cache_file(root: Path) -> Path:
-    return cache_dir(root) / "history.json"
-
-
-def _load_cached(root: Path) -> RecordHistory | None:
-    try:
-        data = json.loads(_cache_file(root).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or data.get("format") != HISTORY_FORMAT:
-        return None
-    days = data.get("days")
-    if not isinstance(days, dict):
-        return None
-    return RecordHistory(head=data.get("head"), days=days)
-
-
-def _save(root: Path, history: RecordHistory) -> None:
-    path = _cache_file(root)
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(json.dumps({"format": HISTORY_FORMAT, "head": history.head,
-                                         "days": history.days}, separators=(",", ":")))
-            os.replace(tmp, path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+def _store(root: Path) -> Cache:
+    return Cache(root, "history", f"history{HISTORY_FORMAT}")
 
 
 def read_history(root: Path, use_cache: bool = True) -> RecordHistory:
@@ -165,23 +197,30 @@ def read_history(root: Path, use_cache: bool = True) -> RecordHistory:
     head = _head(root)
     if head is None:
         return RecordHistory()
-    cached = _load_cached(root) if use_cache else None
-    if cached is not None and cached.head == head:
-        return cached
-    history = RecordHistory(head=head)
+    if not use_cache:
+        whole = _log(root, head)
+        if whole is None:
+            return RecordHistory()
+        fresh = RecordHistory(head=head)
+        fresh.apply_log(whole)
+        return fresh
+    cache = _store(root)
+    stored = cache.get(_HEAD, "")
+    days = StoredDays(cache)
+    if stored == head:
+        return RecordHistory(head=head, days=days)
     text: str | None = None
-    if cached is not None and cached.head:
-        ancestor = _git(root, "merge-base", "--is-ancestor", cached.head, head)
-        if ancestor.returncode == 0:
-            text = _log(root, f"{cached.head}..{head}")
-            if text is not None:
-                history = RecordHistory(head=head, days={
-                    k: list(v) for k, v in cached.days.items()})
-    if text is None:
+    if isinstance(stored, str) and _git(root, "merge-base", "--is-ancestor", stored,
+                                        head).returncode == 0:
+        text = _log(root, f"{stored}..{head}")
+    if text is None:  # first time, or history rewritten: read it all again
+        cache.clear()
+        days = StoredDays(cache)
+        days._all = True
         text = _log(root, head)
-    if text is None:
-        return RecordHistory()
+        if text is None:
+            return RecordHistory()
+    history = RecordHistory(head=head, days=days)
     history.apply_log(text)
-    if use_cache:
-        _save(root, history)
+    days.save(head)
     return history

@@ -19,7 +19,7 @@ already readable (in git's quarantine) but no ref has moved yet. For each ref:
 3. **The new commits' signatures**: the existing
    :class:`~supervision.signing.verify.Verifier` runs on the pushed commit (not HEAD,
    which has not moved), with its per-commit cache kept in the bare repository
-   (``<git dir>/supervision/verify.json``), so a push costs the new commits, not
+   (``<git dir>/supervision/store.sqlite``), so a push costs the new commits, not
    the whole history. Only findings about new commits count: problems that were
    already in the server's history are the audit's business (``supervision
    verify`` in CI), and must not block every later push.

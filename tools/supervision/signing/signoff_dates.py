@@ -40,10 +40,7 @@ and fall back to the commit date (:func:`signed_on`).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import json
-import os
 from collections.abc import Callable, Iterator, Mapping
 from functools import cached_property
 from typing import Any, NamedTuple, Protocol
@@ -152,35 +149,55 @@ class VerifiedSignoffs:
 
 class _StoredSignoffs(Mapping[str, list[Signoff]]):
     """Remembered sign-offs, turned into :class:`Signoff` rows only when asked for:
-    checking one record of a large trust reads a handful of its 20,000 paths."""
+    checking one record of a large trust reads a handful of its 20,000 paths, each row
+    read from the store when first asked for."""
 
-    def __init__(self, rows: dict[str, list[list[Any]]],
-                 notices: list[Notice] | None = None) -> None:
+    def __init__(self, rows: dict[str, list[list[Any]]] | None,
+                 notices: list[Notice] | None = None, cache: Any = None,
+                 head: str = "") -> None:
         self.rows = rows
+        self.cache = cache
+        self.head = head
         self.made: dict[str, list[Signoff]] = {}
         self.notices: list[Notice] = list(notices or [])
+
+    def _raw(self, path: str) -> list[list[Any]] | None:
+        if self.rows is not None:
+            return self.rows.get(path)
+        return self.cache.get(path, self.head) if not path.startswith("#") else None
 
     def __getitem__(self, path: str) -> list[Signoff]:
         made = self.made.get(path)
         if made is None:
-            made = [Signoff(r, who, dt.date.fromisoformat(d), c)
-                    for r, who, d, c in self.rows[path]]
+            raw = self._raw(path)
+            if raw is None:
+                raise KeyError(path)
+            made = [Signoff(r, who, dt.date.fromisoformat(d), c) for r, who, d, c in raw]
             self.made[path] = made
         return made
 
+    def _keys(self) -> list[str]:
+        if self.rows is not None:
+            return list(self.rows)
+        return [k for k, stamp in self.cache.stamps().items()
+                if stamp == self.head and not k.startswith("#")]
+
     def __iter__(self) -> Iterator[str]:
-        return iter(self.rows)
+        return iter(self._keys())
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self._keys())
 
 
 def verified_signoffs(repo: Any,
                       use_cache: bool = True) -> Mapping[str, list[Signoff]] | None:
-    """Per record path, its verified sign-offs; None when the repository does not sign."""
+    """Per record path, its verified sign-offs; None when the repository does not sign.
+
+    Remembered in the store (namespace ``signoffs``) for the commit at HEAD, one row per
+    record, so a later check or status reads only the records it looks at."""
     if repo.config is None or not repo.config.admins:
         return None
-    from supervision.cache import cache_dir
+    from supervision.cache import Cache
     from supervision.signing.analysis import NotAGitRepository
     from supervision.signing.gitio import Git, GitError
     from supervision.signing.verify import Verifier
@@ -193,14 +210,10 @@ def verified_signoffs(repo: Any,
         if head is None:
             return None
         verifier = Verifier(repo, git, use_cache=use_cache)
-        key = f"{head}:{verifier.cache_key()}"
-        path = cache_dir(repo.root) / "signoffs.json"
-        if use_cache:
-            with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
-                stored = json.loads(path.read_text(encoding="utf-8"))
-                if stored["key"] == key and isinstance(stored["records"], dict):
-                    return _StoredSignoffs(stored["records"],
-                                           [tuple(n) for n in stored.get("notices", [])])
+        cache = Cache(repo.root, "signoffs", verifier.cache_key()) if use_cache else None
+        if cache is not None and cache.get("#head", head) == head:
+            return _StoredSignoffs(None, [tuple(n) for n in cache.get("#notices", head) or []],
+                                   cache, head)
         analysis = verifier.run()
     except (GitError, NotAGitRepository, OSError):
         return None
@@ -222,14 +235,14 @@ def verified_signoffs(repo: Any,
         if f.problem.rule == "KEY-NEW-UNCONFIRMED" and f.person]
     rows_json = {p: [[s.role, s.person, s.date.isoformat(), s.current] for s in rows]
                  for p, rows in found.items()}
-    if use_cache:
-        with contextlib.suppress(OSError):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".tmp{os.getpid()}")
-            tmp.write_text(json.dumps({"key": key, "records": rows_json,
-                                       "notices": [list(n) for n in notices]}),
-                           encoding="utf-8")
-            os.replace(tmp, path)
+    if cache is not None:
+        cache.clear()
+        for path, rows_of in rows_json.items():
+            cache.put(path, head, rows_of)
+        cache.put("#notices", head, [list(n) for n in notices])
+        cache.put("#head", head, head)
+        cache.save()
+        cache.close()
     return _StoredSignoffs(rows_json, notices)
 
 

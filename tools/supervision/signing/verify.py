@@ -142,6 +142,8 @@ class Verifier:
             return analysis
         cache = Cache(self.repo.root, "verify", self._salt(),
                       self.cache_folder) if self.use_cache else None
+        if cache is not None:
+            cache.preload()  # every commit's entry is read below
         line = self._line(head, cache, analysis)
         if line is None:
             return analysis
@@ -206,7 +208,7 @@ class Verifier:
         first = len(analysis.findings)
         Ledger(self, analysis).run()
         if memo is not None:
-            memo.entries.clear()
+            memo.clear()
             memo.put("result", [], [head, [r.as_json() for r in analysis.records],
                                     [f.as_dict() for f in analysis.findings[first:]],
                                     analysis.signoff_counts])
