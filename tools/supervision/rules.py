@@ -204,6 +204,10 @@ _RULES = [
          "disagreement before the next session",
          "Read the record and sign it with `supervision sign`, or record what you disagree "
          "with (`supervision sign --disagree`)."),
+    Rule("SIGNOFF-AWAITED", WARNING, "A record someone has signed awaits your signature: "
+         "it changed since you signed it, or you have not signed it yet",
+         "`supervision history PATH` shows what changed; then sign it with "
+         "`supervision sign PATH`. (Shown by `supervision status`, never by check.)"),
     Rule("ACTIONS-NOT-REVIEWED", ERROR, "Actions from the previous session are not reviewed",
          "List each action from last time in this record's review of previous actions with "
          "its outcome: done, carried-forward or dropped. `supervision new session` copies "

@@ -21,6 +21,7 @@ from supervision.deadlines.rules import (
     key_confirmation,
     policy_review,
     record_deadline,
+    signoff_awaited,
     supervisee_response,
     supervisors,
     term_minutes,
@@ -42,6 +43,7 @@ REGISTRY: tuple[ModuleType, ...] = (
     supervisors,
     policy_review,
     key_confirmation,
+    signoff_awaited,  # last: it skips people the rules above already ask
 )
 
 #: Every rule id a time rule reports.
