@@ -144,3 +144,26 @@ def test_a_supervisor_who_never_signed_is_asked_once(signed: SignedRepo) -> None
     assert signed.status(SESSION) == "awaiting-supervisor"
     asked = _asked(signed)
     assert [r for _s, r, _m in asked["deputy-sample"]] == ["RECORD-DEADLINE"]
+
+
+def test_committed_case_notes_await_the_supervisees_signature(signed: SignedRepo) -> None:
+    """Once the repository signs, committing case notes is not sending them: the
+    supervisee's sign-off is. The message says so, and how to sign."""
+    late, notes = signed.filled("case-notes", day="2026-11-26", case_ref="C-AAAAA1")
+    signed.write(late, notes)
+    soon, notes = signed.filled("case-notes", day="2026-12-07", case_ref="C-AAAAA2")
+    signed.write(soon, notes)
+    signed.commit("supervisee", "Case notes", late, soon)
+    found = [f for f in signed.cli("check", "--format", "json", "--today", TODAY).json()
+             if f["rule"] == "CASE-NOTES-DEADLINE"]
+    assert [f["path"] for f in found] == [late]
+    assert "committed but not signed by the supervisee yet" in found[0]["message"]
+    assert "not committed yet" not in found[0]["message"]
+    assert f"supervision sign {late}" in found[0]["hint"]
+    waiting = [i for i in _asked(signed, soon).get("dsl-sample", [])
+               if i[1] == "CASE-NOTES-DEADLINE"]
+    assert len(waiting) == 1 and "committed but not signed by the supervisee yet" in \
+        waiting[0][2], waiting
+    # Signed by the supervisee: nothing is awaited any more.
+    assert signed.sign("supervisee", soon).code == 0
+    assert "dsl-sample" not in _asked(signed, soon)
