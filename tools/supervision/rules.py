@@ -199,7 +199,8 @@ _RULES = [
          "Complete the record (status: held) and commit it; the supervisee then reads and "
          "signs it."),
     Rule("CASE-NOTES-DEADLINE", ERROR, "Case notes were not sent far enough ahead of the session",
-         "Send (commit) case notes as soon as you know which pupils you will bring."),
+         "Send case notes as soon as you know which pupils you will bring: commit them "
+         "and, once the repository signs records, sign them (`supervision sign PATH`)."),
     Rule("SUPERVISEE-RESPONSE", ERROR, "The supervisee has not signed a record or recorded a "
          "disagreement before the next session",
          "Read the record and sign it with `supervision sign`, or record what you disagree "

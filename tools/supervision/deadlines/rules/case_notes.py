@@ -30,19 +30,29 @@ def check(ctx: RuleContext) -> None:
             policy = f"the policy asks for at least {before} days before (by {deadline})"
             where = (rec.path, rec.at("date"))
             if first is None:
+                if (ctx.signoffs.from_signatures
+                        and ctx.signoffs.first_committed(rec.path) is not None):
+                    # Committed, but the supervisee has not signed them: not sent yet.
+                    late = waiting = "are committed but not signed by the supervisee yet"
+                    hint = f"The supervisee signs them: supervision sign {rec.path}"
+                else:  # written, not committed yet (committing them sends them)
+                    late, waiting = "are not committed yet", "are written but not committed yet"
+                    hint = None
                 if deadline < ctx.today:
                     ctx.add("CASE-NOTES-DEADLINE", OVERDUE, where,
-                             f"these case notes for the session on {day} are not committed "
-                             f"yet; {policy}", (pid,), due=deadline, school=rec.school,
-                             severity=WARNING)
+                             f"these case notes for the session on {day} {late}; {policy}",
+                             (pid,), due=deadline, school=rec.school, severity=WARNING,
+                             hint=hint)
                 else:
                     ctx.add("CASE-NOTES-DEADLINE", AWAITING, where,
-                             f"these case notes for the session on {day} are written but "
-                             f"not committed yet; due by {deadline}", (pid,),
-                             due=deadline, school=rec.school)
+                             f"these case notes for the session on {day} {waiting}; due by "
+                             f"{deadline}", (pid,), due=deadline, school=rec.school,
+                             hint=hint)
             elif first > deadline:
+                done = ("signed by the supervisee" if ctx.signoffs.from_signatures
+                        else "committed")
                 ctx.add("CASE-NOTES-DEADLINE", HISTORY, where,
-                         f"these case notes were committed on {first}, "
+                         f"these case notes were {done} on {first}, "
                          f"{(day - first).days} days before the session on {day}; {policy}",
                          (pid,), due=deadline, school=rec.school, severity=WARNING,
                          hint=HISTORY_HINT)
