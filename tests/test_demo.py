@@ -68,6 +68,7 @@ def test_verify_sees_the_signatures_the_dispute_and_the_stale_record(demo: Path)
     assert statuses.pop(UNSIGNED) == "draft"
     assert statuses.pop(DISPUTED) == "disputed"
     assert statuses.pop(STALE) == "stale"
+    assert statuses.pop(REBOOKED) == "cancelled"  # signed, but a cancelled session
     assert set(statuses.values()) == {"agreed"} and len(statuses) > 100
     # Real signed commits by the right people: the admin's trust root, then everyone's.
     assert data["trust"]["admins"][0]["person"] == "records-admin"

@@ -337,6 +337,10 @@ _RULES = [
          "A group session is signed by a supervisor (role supervisor in people.yml) of that "
          "school or the trust; a QA review by a QA reviewer who is not the supervisee's "
          "supervisor. Ask a records admin to correct people.yml if the roles are wrong."),
+    Rule("SIGNOFF-PLANNED", ERROR, "A sign-off signs a session that is still planned",
+         "A planned session is signed once it has been held and recorded: fill in the "
+         "record, set 'status: held', commit it, then sign it with `supervision sign PATH`. "
+         "If it did not take place, `supervision cancel` it instead."),
     Rule("SIGNOFF-SAME-PERSON", ERROR, "A record names the same person in two roles",
          "Supervisor and supervisee (or reviewer) must be different people. Correct the "
          "record, commit, and sign it again."),
