@@ -33,7 +33,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         description="Propose one one-to-one session per half term for each supervisee with a "
         "contract, on school days (no weekends, bank holidays, closures or holidays) when "
         "neither person already has a session. Half terms that already have a held or "
-        "planned session are skipped. A dry run unless --write is given: then each proposal "
+        "planned session are skipped. When the supervisee's last session agreed the date of "
+        "the next meeting, that date (and time) is proposed for its half term if it is a "
+        "school day. A dry run unless --write is given: then each proposal "
         "becomes a planned session record (existing files are never overwritten) and --ics "
         "FILE writes an iCalendar file to import into Outlook, Google or Apple calendars.",
     )
@@ -83,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
         out.write(f"{proposal.day} {proposal.day.strftime('%a')} {proposal.start_time}  "
                   f"{proposal.supervisee} with {proposal.supervisor}  "
                   f"({proposal.half.name})  {where}\n")
+        if proposal.reason:
+            out.write(f"    reason: {proposal.reason}\n")
     for note in notes:
         out.write(f"note: {note}\n")
     if not args.write:
