@@ -250,3 +250,43 @@ def test_schedule_proposes_the_next_meeting_agreed_in_the_last_session(
     planned = "records/example-school/2026-27/dsl-sample/2027-01-20-session.yaml"
     data = yaml.safe_load((t.root / planned).read_text())
     assert data["status"] == "planned" and data["start_time"] == time
+
+
+def test_a_cancelled_session_stays_in_the_ics_file_as_cancelled(agenda_repo: RecordsRepoFixture,
+                                                                tmp_path: Path) -> None:
+    """Calendar apps keep an event until a newer copy with the same UID cancels it."""
+    t = Timeline(agenda_repo)
+    t.add("contract", "2026-09-01")
+    made = t.repo.cli("new", "session", "--supervisee", "dsl-sample", "--status", "planned",
+                      "--date", "2026-12-07")
+    booked = made.out.strip()
+    t.commit("2026-11-20")
+    ics_file = tmp_path / "sessions.ics"
+
+    def events() -> dict[str, icalendar.Event]:
+        found = icalendar.Calendar.from_ical(ics_file.read_bytes()).walk("VEVENT")
+        by_record = {str(e["description"]).rsplit("Record: ", 1)[1]: e for e in found}
+        assert len(by_record) == len(found)
+        return by_record
+
+    first = t.repo.cli("schedule", "--year", "2026-27", "--write", "--ics", str(ics_file),
+                       "--today", "2026-11-22")
+    assert first.code == 0, first.err
+    before = events()[booked]
+    assert str(before.get("status", "CONFIRMED")) != "CANCELLED"
+    done = t.repo.cli("cancel", booked, "--by", "dsl-sample", "--rebook", "2026-12-09",
+                      "--today", "2026-11-22")
+    assert done.code == 0, done.err
+    again = t.repo.cli("schedule", "--year", "2026-27", "--write", "--ics", str(ics_file),
+                       "--today", "2026-11-23")
+    assert again.code == 0, again.err
+    now = events()
+    assert booked in now, "the cancelled session must still be in the file"
+    cancelled = now[booked]
+    assert str(cancelled["uid"]) == str(before["uid"])
+    assert str(cancelled["status"]) == "CANCELLED"
+    assert int(cancelled.get("sequence", 0)) > int(before.get("sequence", 0))
+    rebooked = "records/example-school/2026-27/dsl-sample/2026-12-09-session.yaml"
+    assert str(now[rebooked].get("status", "CONFIRMED")) != "CANCELLED"
+    assert str(now[rebooked]["uid"]) != str(before["uid"])
+    assert "1 cancelled" in again.out
