@@ -42,7 +42,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--year", required=True, metavar="YEAR",
                    help="academic year written like 2026-27")
     p.add_argument("--ics", metavar="FILE",
-                   help="also write the year's planned sessions as an iCalendar (.ics) file")
+                   help="also write the year's planned sessions as an iCalendar (.ics) file; "
+                   "cancelled ones are in it as cancelled, so calendars drop them")
     p.add_argument("--time", type=_time, default="14:00", metavar="HH:MM",
                    help="start time for proposed sessions (default 14:00)")
     p.add_argument("--write", action="store_true",
@@ -122,7 +123,10 @@ def run(args: argparse.Namespace) -> int:
         stamp = dt.datetime.combine(day, dt.time(0, 0), tzinfo=dt.UTC)
         ics_path.parent.mkdir(parents=True, exist_ok=True)
         ics_path.write_bytes(ics(repo, events, stamp))
-        out.write(f"wrote {args.ics} with {len(events)} planned session(s) for {args.year}\n")
+        gone = sum(1 for p in events if p.cancelled)
+        cancelled = f" and {gone} cancelled" if gone else ""
+        out.write(f"wrote {args.ics} with {len(events) - gone} planned session(s){cancelled} "
+                  f"for {args.year}\n")
     if written:
         out.write("Next: check and commit them, e.g. `supervision check && git add records "
                   f"&& git commit -m 'Planned sessions for {args.year}'`.\n")

@@ -54,7 +54,8 @@ class Agreed:
 
 @dataclass(frozen=True, slots=True)
 class Planned:
-    """A planned session for the iCalendar file (already in the repository or proposed)."""
+    """A session for the iCalendar file: planned (in the repository or just proposed),
+    or cancelled (sent again as cancelled, so calendars drop the invitation)."""
 
     path: str
     supervisee: str
@@ -62,6 +63,8 @@ class Planned:
     day: dt.date
     start_time: str
     minutes: int
+    cancelled: bool = False
+    rebooked_to: dt.date | None = None
 
 
 def _day(value: Any) -> dt.date | None:
@@ -203,7 +206,9 @@ def _half_for(halves: list[HalfTerm], day: dt.date) -> HalfTerm | None:
 
 def planned_sessions(repo: Any, facts: dict[str, dict[str, Any]], calendar: SchoolCalendar,
                      year: str, default_time: str) -> list[Planned]:
-    """Planned one-to-one sessions already in the repository for ``year``."""
+    """One-to-one sessions already in the repository for ``year``: the planned ones and
+    the cancelled ones (a cancelled session was booked, and may be in people's
+    calendars: the file says it is cancelled)."""
     out: list[Planned] = []
     halves = calendar.half_terms(year)
     if not halves:
@@ -211,25 +216,33 @@ def planned_sessions(repo: Any, facts: dict[str, dict[str, Any]], calendar: Scho
     for path, f in facts.items():
         day = _day(f.get("date"))
         people = list(f.get("supervisees") or [])
+        status = f.get("status")
         if day is None or f.get("kind") != "session" or f.get("form") != "session" or \
-                f.get("status") != "planned" or not people or not f.get("supervisor"):
+                status not in ("planned", "cancelled") or not people or \
+                not f.get("supervisor"):
             continue
         if not halves[0].start <= day <= halves[-1].end:
             continue
         profile = repo.profile_for(f.get("school"))
         minutes = f.get("duration_minutes") or (session_minutes(profile.rules) if profile
                                                 else None) or 0
+        details = f.get("cancellation") if status == "cancelled" else None
+        rebooked = _day(details.get("rebooked_to")) if isinstance(details, dict) else None
         out.append(Planned(path, people[0], f["supervisor"], day,
-                           str(f.get("start_time") or default_time), int(minutes)))
+                           str(f.get("start_time") or default_time), int(minutes),
+                           status == "cancelled", rebooked))
     return sorted(out, key=lambda p: (p.day, p.path))
 
 
 def ics(repo: Any, sessions: list[Planned], stamp: dt.datetime) -> bytes:
-    """An iCalendar file with one event per planned session (UK time).
+    """An iCalendar file with one event per planned or cancelled session (UK time).
 
-    Each event's UID comes from the record's path, so importing a newer file
-    updates the events instead of duplicating them. Only names and email
-    addresses from people.yml go in: nothing from a record's text.
+    Each event's UID comes from the record's path (which ``supervision cancel`` keeps),
+    so importing a newer file updates the events instead of duplicating them. A
+    cancelled session is sent as the same event with ``STATUS:CANCELLED`` and a higher
+    ``SEQUENCE`` (planned: 0, cancelled: 1): one file cannot mix ``METHOD:CANCEL`` with
+    the planned events, so this is the cancellation calendar apps apply on import.
+    Only names and email addresses from people.yml go in: nothing from a record's text.
     """
     import zoneinfo
 
@@ -252,8 +265,19 @@ def ics(repo: Any, sessions: list[Planned], stamp: dt.datetime) -> bytes:
         if planned.minutes:
             event.add("dtend", start + dt.timedelta(minutes=planned.minutes))
         names = [_name(repo, planned.supervisee), _name(repo, planned.supervisor)]
-        event.add("summary", f"Supervision: {names[0]} with {names[1]}")
-        event.add("description", f"Planned one-to-one supervision. Record: {planned.path}")
+        title = f"Supervision: {names[0]} with {names[1]}"
+        if planned.cancelled:
+            event.add("status", "CANCELLED")
+            event.add("sequence", 1)
+            event.add("summary", f"Cancelled: {title}")
+            moved = f" Rebooked for {planned.rebooked_to}." if planned.rebooked_to else ""
+            event.add("description", f"This one-to-one supervision session was cancelled."
+                      f"{moved} Record: {planned.path}")
+        else:
+            event.add("status", "CONFIRMED")
+            event.add("sequence", 0)
+            event.add("summary", title)
+            event.add("description", f"Planned one-to-one supervision. Record: {planned.path}")
         for pid, role in ((planned.supervisor, ""), (planned.supervisee, "REQ-PARTICIPANT")):
             person = repo.people.get(pid)
             if person is not None and person.email:
