@@ -392,3 +392,27 @@ def test_hook_is_not_blocked_by_overdue_items_about_people(agenda_repo: RecordsR
     result = t.repo.cli("check", "people.yml", "--today", "2026-11-22")
     assert result.code == 0, result.out
     assert "DSL-TRAINING-DUE (warning)" in result.out
+
+
+# -- a session recorded as held on a date still to come ------------------------------------
+
+def test_session_held_in_the_future_is_an_error(any_repo: RecordsRepoFixture) -> None:
+    t = Timeline(any_repo)
+    _contracts(t, "dsl-sample")
+    future = t.add("session", "2026-12-03")                    # status: held, in 11 days
+    today = t.add("session", "2026-11-20", supervisee="ddsl-sample")  # held today: fine
+    booked = t.add("session", "2026-12-10", status="planned")
+    t.add("contract", "2026-09-01", supervisee="ddsl-sample")
+    t.commit("2026-11-20")
+    found = by_rule(t.check("2026-11-20"), "SESSION-HELD-IN-FUTURE")
+    assert [(f["path"], f["severity"]) for f in found] == [(future, "error")], messages(found)
+    assert "2026-12-03" in found[0]["message"] and "planned" in found[0]["hint"]
+    assert found[0]["line"] == line_of(t.root / future, "date:")
+    assert today not in {f["path"] for f in found} and booked not in {f["path"] for f in found}
+    # The pre-commit hook refuses it too: the record is wrong, whatever else changed.
+    alone = t.repo.cli("check", future, "--today", "2026-11-20")
+    assert alone.code == 1 and "SESSION-HELD-IN-FUTURE" in alone.out
+    overdue = items(t.status("2026-11-20"), "deputy-sample", "overdue")
+    assert "SESSION-HELD-IN-FUTURE" in {i["rule"] for i in overdue}
+    # On the day itself it is fine.
+    assert by_rule(t.check("2026-12-03"), "SESSION-HELD-IN-FUTURE") == []
