@@ -12,13 +12,13 @@ from signing import SESSION, SignedRepo, finding, record
 
 def test_walk_through_draft_agreed_stale_agreed_with_history(signed: SignedRepo) -> None:
     # The supervisor scaffolds a session, fills it in and commits it (a signed commit).
-    relpath = "records/example-school/2026-27/dsl-sample/2026-11-23-session.yaml"
+    relpath = "records/example-school/2026-27/dsl-sample/2026-11-20-session.yaml"
     made = signed.as_("supervisor", "new", "session", "--supervisee", "dsl-sample",
-                      "--supervisor", "deputy-sample", "--date", "2026-11-23")
+                      "--supervisor", "deputy-sample", "--date", "2026-11-20")
     assert made.code == 0, made.err
     assert made.out.strip() == relpath
     scaffold = yaml.safe_load((signed.root / relpath).read_text())
-    _path, data = signed.filled("session", day="2026-11-23")
+    _path, data = signed.filled("session", day="2026-11-20")
     data["disagreement"] = ""
     # Keep the review of last session's actions that `new` copied in, each one done.
     data["previous_actions"]["review"] = [
@@ -27,7 +27,7 @@ def test_walk_through_draft_agreed_stale_agreed_with_history(signed: SignedRepo)
     assert data["previous_actions"]["review"], "new copies last session's actions in"
     signed.write(relpath, data)
     assert signed.check(relpath).code == 0
-    signed.commit("supervisor", "Session record for 23 November", relpath)
+    signed.commit("supervisor", "Session record for 20 November", relpath)
     assert signed.status(relpath) == "draft"
 
     first = signed.sign("supervisor", relpath)

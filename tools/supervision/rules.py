@@ -205,6 +205,10 @@ _RULES = [
          "disagreement before the next session",
          "Read the record and sign it with `supervision sign`, or record what you disagree "
          "with (`supervision sign --disagree`)."),
+    Rule("SESSION-HELD-IN-FUTURE", ERROR, "A session is recorded as held on a date still to "
+         "come",
+         "If the session is booked for that date, mark it planned (status: planned); "
+         "otherwise correct the date to the day it was held."),
     Rule("SIGNOFF-AWAITED", WARNING, "A record someone has signed awaits your signature: "
          "it changed since you signed it, or you have not signed it yet",
          "`supervision history PATH` shows what changed; then sign it with "

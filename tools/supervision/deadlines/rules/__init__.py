@@ -18,6 +18,7 @@ from supervision.deadlines.rules import (
     case_notes,
     contracts,
     half_terms,
+    held_in_future,
     key_confirmation,
     policy_review,
     record_deadline,
@@ -30,6 +31,7 @@ from supervision.deadlines.rules import (
 
 REGISTRY: tuple[ModuleType, ...] = (
     calendar_dates,
+    held_in_future,
     cancellations,
     half_terms,
     term_minutes,
