@@ -240,7 +240,7 @@ def test_actions_are_reviewed_next_time_and_overdue_ones_reported(any_repo: Reco
     not_reviewed = by_rule(found, "ACTIONS-NOT-REVIEWED")
     assert [(f["path"], f["line"]) for f in not_reviewed] == [
         (second, line_of(t.root / second, f"{review_key}:"))], messages(not_reviewed)
-    assert "1 action(s) from the session on 2026-09-21" in not_reviewed[0]["message"]
+    assert "1 action from the session on 2026-09-21" in not_reviewed[0]["message"]
     # The wording of actions is free text: it is never repeated in a message.
     assert "referral" not in not_reviewed[0]["message"]
     overdue = by_rule(found, "ACTION-DUE")

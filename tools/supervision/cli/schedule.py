@@ -58,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from supervision.deadlines.school_calendar import calendar_for
     from supervision.deadlines.school_year import year_bounds
     from supervision.forms.scaffold import RecordExists, planned_path, write_new
+    from supervision.reporters import plural
 
     repo = open_repo(args)
     require_settings(repo, "scheduled")
@@ -92,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
         out.write(f"note: {note}\n")
     if not args.write:
         also = f" and {args.ics}" if args.ics else ""
-        out.write(f"{len(proposals)} session(s) proposed for {args.year}. This was a dry run: "
+        out.write(f"{plural(len(proposals), 'session')} proposed for {args.year}. This was a "
+                  "dry run: "
                   f"nothing was written. Run again with --write to create them as planned "
                   f"sessions{also}.\n")
         return EXIT_OK
@@ -113,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
         written.append(Planned(relpath, proposal.supervisee, proposal.supervisor,
                                proposal.day, proposal.start_time, proposal.minutes))
         out.write(f"wrote {relpath}\n")
-    out.write(f"{len(written)} planned session(s) written"
+    out.write(f"{plural(len(written), 'planned session')} written"
               + (f", {skipped} skipped" if skipped else "") + ".\n")
     if ics_path is not None:
         existing = planned_sessions(repo, facts, calendar, args.year, args.time)
@@ -124,9 +126,9 @@ def run(args: argparse.Namespace) -> int:
         ics_path.parent.mkdir(parents=True, exist_ok=True)
         ics_path.write_bytes(ics(repo, events, stamp))
         gone = sum(1 for p in events if p.cancelled)
-        cancelled = f" and {gone} cancelled" if gone else ""
-        out.write(f"wrote {args.ics} with {len(events) - gone} planned session(s){cancelled} "
-                  f"for {args.year}\n")
+        cancelled = f" and {plural(gone, 'cancelled session')}" if gone else ""
+        out.write(f"wrote {args.ics} with {plural(len(events) - gone, 'planned session')}"
+                  f"{cancelled} for {args.year}\n")
     if written:
         out.write("Next: check and commit them, e.g. `supervision check && git add records "
                   f"&& git commit -m 'Planned sessions for {args.year}'`.\n")

@@ -140,11 +140,11 @@ def run(args: argparse.Namespace) -> int:
         out.write("Nothing was verified: this clone does not hold the whole history.\n")
         return EXIT_FINDINGS
     statuses = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none"
-    out.write(f"{len(records)} record{'s' if len(records) != 1 else ''} ({statuses}); "
-              f"{len(errors)} error{'s' if len(errors) != 1 else ''}, "
-              f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}; "
-              f"{len(analysis.graph)} commits ({analysis.checked} checked now, the rest "
-              "remembered).\n")
+    plural = reporters.plural
+    out.write(f"{plural(len(records), 'record')} ({statuses}); "
+              f"{plural(len(errors), 'error')}, {plural(len(warnings), 'warning')}; "
+              f"{plural(len(analysis.graph), 'commit')} ({analysis.checked} checked now, the "
+              "rest remembered).\n")
     if trust is not None:
         admins = ", ".join(f"{a['person'] or 'no person'} {a['fingerprint']}"
                            for a in trust["admins"]) or "none"

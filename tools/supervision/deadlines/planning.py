@@ -28,6 +28,7 @@ from typing import Any
 
 from supervision.deadlines.school_calendar import SchoolCalendar
 from supervision.deadlines.school_year import HalfTerm
+from supervision.reporters import plural
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +149,7 @@ def propose(repo: Any, calendar: SchoolCalendar, facts: dict[str, dict[str, Any]
             if not options:
                 if half.end >= today:
                     notes.append(f"{pid}: no school day is left in {half.name} {half.year} "
-                                 f"at least {lead} day(s) from {today}")
+                                 f"at least {plural(lead, 'day')} from {today}")
                 continue
             agreed_here = agreed_next.get(pid)
             if agreed_here is not None and _half_for(halves, agreed_here.day) != half:

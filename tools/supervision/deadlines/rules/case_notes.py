@@ -13,6 +13,7 @@ from supervision.deadlines.items import (
     OVERDUE,
 )
 from supervision.problems import WARNING
+from supervision.reporters import plural
 
 #: The rule ids this module reports (their rows are in supervision.rules).
 RULE_IDS = frozenset({"CASE-NOTES-DEADLINE"})
@@ -27,7 +28,8 @@ def check(ctx: RuleContext) -> None:
             before = rules.case_notes_days_before
             deadline = day - dt.timedelta(days=before)
             first = ctx.signed(rec, "supervisee")
-            policy = f"the policy asks for at least {before} days before (by {deadline})"
+            policy = (f"the policy asks for at least {plural(before, 'day')} before (by "
+                      f"{deadline})")
             where = (rec.path, rec.at("date"))
             if first is None:
                 if (ctx.signoffs.from_signatures
@@ -53,7 +55,8 @@ def check(ctx: RuleContext) -> None:
                         else "committed")
                 ctx.add("CASE-NOTES-DEADLINE", HISTORY, where,
                          f"these case notes were {done} on {first}, "
-                         f"{(day - first).days} days before the session on {day}; {policy}",
+                         f"{plural((day - first).days, 'day')} before the session on {day}; "
+                         f"{policy}",
                          (pid,), due=deadline, school=rec.school, severity=WARNING,
                          hint=HISTORY_HINT)
     for pid, sessions in sorted(ctx.index.sessions.items()):
