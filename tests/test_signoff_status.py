@@ -167,3 +167,22 @@ def test_committed_case_notes_await_the_supervisees_signature(signed: SignedRepo
     # Signed by the supervisee: nothing is awaited any more.
     assert signed.sign("supervisee", soon).code == 0
     assert "dsl-sample" not in _asked(signed, soon)
+
+
+def test_a_committed_record_never_signed_off_is_an_error_when_overdue(signed: SignedRepo
+                                                                      ) -> None:
+    """Committed on time but never signed off: 40 working days after the session, the
+    whole check says error (overdue now, as status says); checking just that record, as
+    the pre-commit hook does, says warning."""
+    later = "2027-01-25"
+    whole = [f for f in signed.cli("check", "--format", "json", "--today", later).json()
+             if f["rule"] == "RECORD-DEADLINE" and f["path"] == SESSION]
+    assert [f["severity"] for f in whole] == ["error"], whole
+    assert "not signed off by its supervisor yet" in whole[0]["message"]
+    limited = [f for f in signed.cli("check", "--format", "json", "--today", later,
+                                     SESSION).json() if f["rule"] == "RECORD-DEADLINE"]
+    assert [f["severity"] for f in limited] == ["warning"], limited
+    result = signed.cli("status", "--format", "json", "--today", later)
+    overdue = [i for p in json.loads(result.out)["people"] if p["id"] == "deputy-sample"
+               for i in p["overdue"] if i["rule"] == "RECORD-DEADLINE"]
+    assert [i["path"] for i in overdue] == [SESSION]

@@ -416,3 +416,33 @@ def test_session_held_in_the_future_is_an_error(any_repo: RecordsRepoFixture) ->
     assert "SESSION-HELD-IN-FUTURE" in {i["rule"] for i in overdue}
     # On the day itself it is fine.
     assert by_rule(t.check("2026-12-03"), "SESSION-HELD-IN-FUTURE") == []
+
+
+# -- overdue now: an error in the whole check, a warning for the pre-commit hook -------------
+
+def test_unsent_overdue_record_is_an_error_except_in_a_path_limited_check(
+        agenda_repo: RecordsRepoFixture) -> None:
+    """The README: errors are things overdue now. A record still not sent after its deadline
+    is overdue now, so the whole-repository check says error; the pre-commit hook checks
+    only the paths being committed, and there it stays a warning, so it never blocks the
+    commit that sends the record."""
+    t = Timeline(agenda_repo)
+    _contracts(t, "dsl-sample")
+    session = t.add("session", "2026-11-16")                 # due by 30 November
+    notes = t.add("case-notes", "2026-12-14", case_ref="C-AAAAA1")   # due by 7 December
+    planned = t.add("session", "2026-12-14", status="planned")
+    t.commit("2026-11-17", "contracts", planned)  # the session and notes stay unsent
+    for _run in range(2):  # the second run answers from the results cache
+        whole = t.check("2026-12-09")
+        found = {f["rule"]: f for f in whole if f["path"] in (session, notes)
+                 and f["rule"] in ("RECORD-DEADLINE", "CASE-NOTES-DEADLINE")}
+        assert found["RECORD-DEADLINE"]["severity"] == "error", messages(whole)
+        assert "not committed yet" in found["RECORD-DEADLINE"]["message"]
+        assert found["CASE-NOTES-DEADLINE"]["severity"] == "error", messages(whole)
+        hook = t.repo.cli("check", "--format", "json", "--today", "2026-12-09", session, notes)
+        limited = {f["rule"]: f["severity"] for f in hook.json()}
+        assert limited == {"RECORD-DEADLINE": "warning", "CASE-NOTES-DEADLINE": "warning"}, \
+            hook.out
+        assert hook.code == 0
+    overdue = items(t.status("2026-12-09"), "deputy-sample", "overdue")
+    assert "RECORD-DEADLINE" in {i["rule"] for i in overdue}
