@@ -193,7 +193,9 @@ def test_case_notes_committed_a_week_before_the_session(agenda_repo: RecordsRepo
     found = by_rule(t.check("2026-11-22"), "CASE-NOTES-DEADLINE")
     assert sorted(f["path"] for f in found) == sorted([late, unsent]), messages(found)
     assert on_time not in {f["path"] for f in found}
-    assert all(f["severity"] == "warning" for f in found)
+    # Sent late: a warning (kept for QA). Not sent, and past its deadline: overdue now, an
+    # error in the whole check (a warning when only its path is checked: see below).
+    assert {f["path"]: f["severity"] for f in found} == {late: "warning", unsent: "error"}
     late_msg = next(f["message"] for f in found if f["path"] == late)
     assert "committed on 2026-11-12" in late_msg and "at least 7 days" in late_msg
     assert "not committed yet" in next(f["message"] for f in found if f["path"] == unsent)

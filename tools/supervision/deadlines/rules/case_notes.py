@@ -12,7 +12,7 @@ from supervision.deadlines.items import (
     HISTORY_HINT,
     OVERDUE,
 )
-from supervision.problems import WARNING
+from supervision.problems import ERROR, WARNING
 from supervision.reporters import plural
 
 #: The rule ids this module reports (their rows are in supervision.rules).
@@ -43,8 +43,8 @@ def check(ctx: RuleContext) -> None:
                 if deadline < ctx.today:
                     ctx.add("CASE-NOTES-DEADLINE", OVERDUE, where,
                              f"these case notes for the session on {day} {late}; {policy}",
-                             (pid,), due=deadline, school=rec.school, severity=WARNING,
-                             hint=hint)
+                             (pid,), due=deadline, school=rec.school, severity=ERROR,
+                             hint=hint, until_sent=True)
                 else:
                     ctx.add("CASE-NOTES-DEADLINE", AWAITING, where,
                              f"these case notes for the session on {day} {waiting}; due by "

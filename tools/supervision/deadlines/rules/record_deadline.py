@@ -60,7 +60,8 @@ def check(ctx: RuleContext) -> None:
                          f"the record of the session on {rec.day} {late}, "
                          f"{plural(days, 'working day')} after the session; {policy} (by "
                          f"{deadline})", people,
-                         due=deadline, school=rec.school, severity=WARNING, hint=hint)
+                         due=deadline, school=rec.school, severity=ERROR, hint=hint,
+                         until_sent=True)
             else:
                 ctx.add("RECORD-DEADLINE", AWAITING, (rec.path, rec.at("date")),
                          f"the record of the session on {rec.day} {waiting}"
