@@ -164,6 +164,12 @@ _RULES = [
          "SUPERVISION_DENY_LIST environment variable, and that this computer can read "
          "the file (for example that the shared drive is connected). Keep the file "
          "outside the records repository."),
+    Rule("PRIVACY-DENY-LIST-UNSET", WARNING, "No names deny list is set",
+         "Ask your data manager for an export of pupil and parent names, keep it outside "
+         "this repository, and point at it in supervision.yml (`privacy:` then "
+         "`deny_list: /secure/share/deny-list.csv`) or, on one computer, with the "
+         "SUPERVISION_DENY_LIST environment variable. If your school genuinely has no "
+         "list, turn this off explicitly with `deny_list: none` under `privacy:`."),
     Rule("PRIVACY-WAIVER-INVALID", ERROR, "A privacy waiver is not valid",
          "Write a waiver at the end of the line it is for, naming the rule and the reason: "
          "`# supervision: allow PRIVACY-PHONE - the school office number`."),
