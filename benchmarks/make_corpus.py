@@ -80,6 +80,9 @@ def _init(root: Path, profile: str, schools: list[str],
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     config["schools"] = [{"id": s, "name": f"Example School {i + 1} (fictional)"}
                          for i, s in enumerate(schools)]
+    # Fictional records: no pupils' names to deny, so name checking is off on purpose
+    # (privacy_overhead.py names its own list with SUPERVISION_DENY_LIST, which wins).
+    config.setdefault("privacy", {})["deny_list"] = "none"
     config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     (root / "people.yml").write_text(
         yaml.safe_dump({"people": people}, sort_keys=False), encoding="utf-8")

@@ -249,6 +249,8 @@ def generate(target: Path, schools: int = 36, supervisees: int = 4, years: int =
                            for s in school_ids)
     config = head + "schools:\n" + schools_yaml + rest
     config = config.replace("admins: []", f"admins: [{fprs['admin-1']}]")
+    # Fictional records: no pupils' names to deny, so name checking is off on purpose.
+    config = config.replace("  # deny_list: none\n", "  deny_list: none\n", 1)
     (target / "supervision.yml").write_text(config)
     (target / "people.yml").write_text(
         "# Fictional people for the sign-off benchmark.\npeople:\n"

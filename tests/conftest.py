@@ -153,10 +153,22 @@ def per_record(findings: list[dict]) -> list[dict]:
     return [f for f in findings if f["rule"] not in RULE_IDS]
 
 
+def explicit_no_deny_list(root: Path) -> None:
+    """Turn name checking off on purpose (`deny_list: none`): test repositories hold only
+    fictional records, and `check` would otherwise warn, once per run, that no deny list
+    is set (PRIVACY-DENY-LIST-UNSET, as a school's new repository does)."""
+    path = root / "supervision.yml"
+    text = path.read_text()
+    marker = "  # deny_list: /secure/share/supervision-deny-list.csv\n"
+    assert marker in text, "the skeleton's deny_list comment moved"
+    path.write_text(text.replace(marker, marker + "  deny_list: none\n", 1))
+
+
 def make_repo(root: Path, profile: str) -> RecordsRepoFixture:
     result = run_cli("init", str(root), "--profile", profile, "--org", "Test Trust",
                      "--no-hooks", cwd=root.parent)
     assert result.code == 0, result.err
+    explicit_no_deny_list(root)
     return RecordsRepoFixture(root, profile)
 
 
@@ -211,6 +223,7 @@ def marked_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
     root = base / "repo"
     assert run_cli("init", str(root), "--profile", "agenda", "--org", "Marker Trust",
                    "--no-hooks", cwd=base).code == 0
+    explicit_no_deny_list(root)
     markers = Markers()
     today = write_trust(root, schools=4, supervisees=3, years=1, first_year=2025,
                         mark=markers).isoformat()

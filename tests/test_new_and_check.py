@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 import yaml
 
-from conftest import RecordsRepoFixture, digest_tree
+from conftest import RecordsRepoFixture, digest_tree, git_env
 
 KINDS = {
     "agenda": ["contract", "session", "case-notes", "qa-review"],
@@ -171,3 +172,35 @@ def test_init_makes_a_clean_repo(any_repo: RecordsRepoFixture) -> None:
     config = yaml.safe_load((root / "supervision.yml").read_text())
     assert config["profile"] == any_repo.profile
     assert config["organisation"] == "Test Trust"
+
+
+def test_counts_are_written_in_plain_english(agenda_repo: RecordsRepoFixture) -> None:
+    """"1 record", "2 records", never "1 records" or "record(s)"; nothing to check says so."""
+    from supervision.reporters import plural
+
+    assert [plural(0, "record"), plural(1, "record"), plural(2, "record")] == [
+        "0 records", "1 record", "2 records"]
+    assert plural(1, "person", "people") == "1 person" and plural(3, "person", "people") == \
+        "3 people"
+
+    empty = agenda_repo.cli("check")
+    assert empty.code == 0 and empty.out.splitlines()[-1] == "No records to check.", empty.out
+    contract, data = agenda_repo.filled("contract", day="2026-09-01")
+    agenda_repo.write(contract, data)
+    one = agenda_repo.cli("check", "--no-time-rules")
+    assert one.out.splitlines()[-1] == "1 record checked: no problems found.", one.out
+    session, data = agenda_repo.filled("session")
+    agenda_repo.write(session, data)
+    two = agenda_repo.cli("check", "--no-time-rules")
+    assert two.out.splitlines()[-1] == "All 2 records checked: no problems found.", two.out
+
+    proposed = agenda_repo.cli("schedule", "--year", "2026-27")
+    assert proposed.code == 0, proposed.err
+    assert "(s)" not in proposed.out
+    assert " sessions proposed for 2026-27" in proposed.out, proposed.out
+
+    subprocess.run(["git", "add", "-A"], cwd=agenda_repo.root, check=True, env=git_env())
+    subprocess.run(["git", "commit", "-qm", "Start"], cwd=agenda_repo.root, check=True,
+                   env=git_env())
+    verified = agenda_repo.cli("verify")
+    assert "; 1 commit (" in verified.out and "1 commits" not in verified.out, verified.out

@@ -256,3 +256,39 @@ def test_case_new_with_a_custom_format(agenda_repo: RecordsRepoFixture) -> None:
         refused = agenda_repo.cli("case", "new")
         assert refused.code == 1 and why in refused.err, refused.err
         assert refused.out == ""
+
+
+def test_an_unset_deny_list_is_a_warning_once_per_check(tmp_path: Path) -> None:
+    """`init` leaves the deny list unset (a school must point at its own); until it is set,
+    or turned off with `deny_list: none`, every check says once that names are not being
+    checked: a warning on supervision.yml, whatever paths were checked."""
+    from conftest import RecordsRepoFixture, run_cli
+
+    root = tmp_path / "fresh"
+    assert run_cli("init", str(root), "--profile", "agenda", "--no-hooks",
+                   cwd=tmp_path).code == 0
+    repo = RecordsRepoFixture(root, "agenda")
+    config = (root / "supervision.yml").read_text()
+    assert "deny_list: none" in config and "\n  deny_list:" not in config  # a comment only
+    paths = [_session(repo, "Nothing identifying here.", day=f"2026-11-1{i}")
+             for i in (6, 7, 8)]
+    for args in ([], [], [paths[0]], paths):  # twice whole (the results cache), then hooks
+        result = repo.cli("check", "--format", "json", "--no-time-rules", *args, env=_env())
+        assert result.code == 0, result.out
+        unset = [f for f in result.json() if f["rule"] == "PRIVACY-DENY-LIST-UNSET"]
+        assert len(unset) == 1, (args, result.out)
+        assert unset[0]["path"] == "supervision.yml" and unset[0]["severity"] == "warning"
+        assert unset[0]["line"] == _line_of(repo, "supervision.yml", "privacy:")
+        assert "not being checked" in unset[0]["message"]
+        hint = unset[0]["hint"]
+        assert "deny_list:" in hint and "SUPERVISION_DENY_LIST" in hint and "none" in hint
+    text = repo.cli("check", "--no-time-rules", env=_env())
+    assert text.out.count("PRIVACY-DENY-LIST-UNSET") == 1 and text.code == 0
+    # A list named by the environment variable, or the setting turned off explicitly.
+    deny = tmp_path / "deny.csv"
+    deny.write_text(DENY_CSV)
+    named = repo.cli("check", "--format", "json", "--no-time-rules", env=_env(deny))
+    assert "PRIVACY-DENY-LIST-UNSET" not in {f["rule"] for f in named.json()}
+    _set_config(repo, deny_list="none")
+    off = repo.cli("check", "--format", "json", "--no-time-rules", env=_env())
+    assert off.code == 0 and off.json() == [], off.out

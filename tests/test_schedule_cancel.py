@@ -201,3 +201,92 @@ def test_calendar_show(agenda_repo: RecordsRepoFixture) -> None:
     assert missing.code == 1 and "there is no calendar/2030-31.yml" in missing.err
     bad = agenda_repo.cli("calendar", "show", "2030-32")
     assert bad.code == 2
+
+
+def _proposals(out: str) -> dict[tuple[str, str], tuple[str, str]]:
+    """(supervisee, half term) -> (date, start time) of each proposal line of `schedule`."""
+    rows = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) > 6 and parts[4] == "with":
+            half = line.split("(", 1)[1].split(")", 1)[0]
+            rows[(parts[3], half)] = (parts[0], parts[2])
+    return rows
+
+
+def test_schedule_proposes_the_next_meeting_agreed_in_the_last_session(
+        any_repo: RecordsRepoFixture) -> None:
+    """The session form's next meeting (agenda: `next_meeting: {date, time}`; reflective:
+    `next_session`, a date) is the date to propose for that half term, if it is a school
+    day; otherwise the proposal says why it is not used."""
+    t = Timeline(any_repo)
+    t.add("contract", "2026-09-01")
+    t.add("contract", "2026-09-01", supervisee="ddsl-sample")
+
+    def agreed(day: str, time: str) -> dict:
+        if any_repo.profile == "agenda":
+            return {"next_meeting": {"date": day, "time": time}}
+        return {"next_session": day}
+
+    t.add("session", "2026-10-05", **agreed("2027-01-27", "09:00"))  # superseded
+    t.add("session", "2026-11-16", **agreed("2027-01-20", "10:30"))   # a Wednesday
+    t.add("session", "2026-11-17", supervisee="ddsl-sample",
+          **agreed("2027-01-16", "11:00"))                            # a Saturday
+    t.commit("2026-11-17")
+    dry = t.repo.cli("schedule", "--year", "2026-27", "--today", "2026-11-22")
+    assert dry.code == 0, dry.err
+    rows = _proposals(dry.out)
+    time = "10:30" if any_repo.profile == "agenda" else "14:00"  # reflective agrees no time
+    assert rows[("dsl-sample", "Spring 1")] == ("2027-01-20", time), dry.out
+    assert "agreed at the session on 2026-11-16" in dry.out
+    # Only that half term: later ones get the usual spread of dates.
+    assert rows[("dsl-sample", "Spring 2")][1] == "14:00"
+    # A Saturday is not proposed: the usual date is, and the output says why.
+    assert rows[("ddsl-sample", "Spring 1")][0] != "2027-01-16"
+    assert "2027-01-16" in dry.out and "not a school day" in dry.out, dry.out
+
+    wrote = t.repo.cli("schedule", "--year", "2026-27", "--write", "--today", "2026-11-22")
+    assert wrote.code == 0, wrote.err
+    planned = "records/example-school/2026-27/dsl-sample/2027-01-20-session.yaml"
+    data = yaml.safe_load((t.root / planned).read_text())
+    assert data["status"] == "planned" and data["start_time"] == time
+
+
+def test_a_cancelled_session_stays_in_the_ics_file_as_cancelled(agenda_repo: RecordsRepoFixture,
+                                                                tmp_path: Path) -> None:
+    """Calendar apps keep an event until a newer copy with the same UID cancels it."""
+    t = Timeline(agenda_repo)
+    t.add("contract", "2026-09-01")
+    made = t.repo.cli("new", "session", "--supervisee", "dsl-sample", "--status", "planned",
+                      "--date", "2026-12-07")
+    booked = made.out.strip()
+    t.commit("2026-11-20")
+    ics_file = tmp_path / "sessions.ics"
+
+    def events() -> dict[str, icalendar.Event]:
+        found = icalendar.Calendar.from_ical(ics_file.read_bytes()).walk("VEVENT")
+        by_record = {str(e["description"]).rsplit("Record: ", 1)[1]: e for e in found}
+        assert len(by_record) == len(found)
+        return by_record
+
+    first = t.repo.cli("schedule", "--year", "2026-27", "--write", "--ics", str(ics_file),
+                       "--today", "2026-11-22")
+    assert first.code == 0, first.err
+    before = events()[booked]
+    assert str(before.get("status", "CONFIRMED")) != "CANCELLED"
+    done = t.repo.cli("cancel", booked, "--by", "dsl-sample", "--rebook", "2026-12-09",
+                      "--today", "2026-11-22")
+    assert done.code == 0, done.err
+    again = t.repo.cli("schedule", "--year", "2026-27", "--write", "--ics", str(ics_file),
+                       "--today", "2026-11-23")
+    assert again.code == 0, again.err
+    now = events()
+    assert booked in now, "the cancelled session must still be in the file"
+    cancelled = now[booked]
+    assert str(cancelled["uid"]) == str(before["uid"])
+    assert str(cancelled["status"]) == "CANCELLED"
+    assert int(cancelled.get("sequence", 0)) > int(before.get("sequence", 0))
+    rebooked = "records/example-school/2026-27/dsl-sample/2026-12-09-session.yaml"
+    assert str(now[rebooked].get("status", "CONFIRMED")) != "CANCELLED"
+    assert str(now[rebooked]["uid"]) != str(before["uid"])
+    assert "1 cancelled" in again.out

@@ -7,18 +7,18 @@ import json
 import yaml
 
 from conftest import git_env, run_cli
-from signing import SESSION, SignedRepo, record
+from signing import SESSION, SignedRepo, finding, record
 
 
 def test_walk_through_draft_agreed_stale_agreed_with_history(signed: SignedRepo) -> None:
     # The supervisor scaffolds a session, fills it in and commits it (a signed commit).
-    relpath = "records/example-school/2026-27/dsl-sample/2026-11-23-session.yaml"
+    relpath = "records/example-school/2026-27/dsl-sample/2026-11-20-session.yaml"
     made = signed.as_("supervisor", "new", "session", "--supervisee", "dsl-sample",
-                      "--supervisor", "deputy-sample", "--date", "2026-11-23")
+                      "--supervisor", "deputy-sample", "--date", "2026-11-20")
     assert made.code == 0, made.err
     assert made.out.strip() == relpath
     scaffold = yaml.safe_load((signed.root / relpath).read_text())
-    _path, data = signed.filled("session", day="2026-11-23")
+    _path, data = signed.filled("session", day="2026-11-20")
     data["disagreement"] = ""
     # Keep the review of last session's actions that `new` copied in, each one done.
     data["previous_actions"]["review"] = [
@@ -27,7 +27,7 @@ def test_walk_through_draft_agreed_stale_agreed_with_history(signed: SignedRepo)
     assert data["previous_actions"]["review"], "new copies last session's actions in"
     signed.write(relpath, data)
     assert signed.check(relpath).code == 0
-    signed.commit("supervisor", "Session record for 23 November", relpath)
+    signed.commit("supervisor", "Session record for 20 November", relpath)
     assert signed.status(relpath) == "draft"
 
     first = signed.sign("supervisor", relpath)
@@ -253,3 +253,44 @@ def test_since_limits_the_report_to_new_commits(signed: SignedRepo) -> None:
     assert [e["rule"] for e in since["errors"]] == ["KEY-UNKNOWN"]
     result, later = signed.verify("--since", "HEAD")
     assert result.code == 0 and later["records"] == [] and later["errors"] == []
+
+
+def test_planned_and_cancelled_sessions_are_not_signed(signed: SignedRepo) -> None:
+    """A planned session has not been held: nothing to sign yet, and not a draft."""
+    planned = "records/example-school/2026-27/dsl-sample/2026-12-07-session.yaml"
+    made = signed.as_("supervisor", "new", "session", "--supervisee", "dsl-sample",
+                      "--status", "planned", "--date", "2026-12-07")
+    assert made.code == 0 and made.out.strip() == planned, made.err
+    signed.commit("supervisor", "Book the December session", planned)
+    assert signed.status(planned) == "planned"
+    shown = run_cli("verify", cwd=signed.root, env=git_env())
+    line = next(line for line in shown.out.splitlines() if planned in line)
+    assert line.startswith("planned ") and "to sign" not in line, line
+    assert shown.code == 0, shown.out
+
+    # `supervision sign` refuses, and signs nothing.
+    before = signed.head()
+    refused = signed.sign("supervisor", planned)
+    assert refused.code == 1, refused.out + refused.err
+    assert "planned session" in refused.err and "held and recorded" in refused.err
+    assert signed.head() == before
+
+    # Cancelled and rebooked: the cancelled one is "cancelled", the new one "planned".
+    done = signed.as_("supervisor", "cancel", planned, "--by", "deputy-sample", "--rebook",
+                      "2026-12-09")
+    assert done.code == 0, done.err
+    rebooked = "records/example-school/2026-27/dsl-sample/2026-12-09-session.yaml"
+    signed.commit("supervisor", "Cancel and rebook", planned, rebooked)
+    assert signed.status(planned) == "cancelled"
+    assert signed.status(rebooked) == "planned"
+    shown = run_cli("verify", cwd=signed.root, env=git_env())
+    assert not [line for line in shown.out.splitlines()
+                if (planned in line or rebooked in line) and "to sign" in line], shown.out
+
+    # A sign-off of a planned session made by hand does not count, and says why.
+    signed.craft_signoff("supervisor", "supervisor", rebooked)
+    result, data = signed.verify()
+    assert result.code == 1
+    problem = finding(data, "SIGNOFF-PLANNED")
+    assert problem["path"] == rebooked and "held and recorded" in problem["message"]
+    assert record(data, rebooked)["status"] == "planned"

@@ -193,7 +193,9 @@ def test_case_notes_committed_a_week_before_the_session(agenda_repo: RecordsRepo
     found = by_rule(t.check("2026-11-22"), "CASE-NOTES-DEADLINE")
     assert sorted(f["path"] for f in found) == sorted([late, unsent]), messages(found)
     assert on_time not in {f["path"] for f in found}
-    assert all(f["severity"] == "warning" for f in found)
+    # Sent late: a warning (kept for QA). Not sent, and past its deadline: overdue now, an
+    # error in the whole check (a warning when only its path is checked: see below).
+    assert {f["path"]: f["severity"] for f in found} == {late: "warning", unsent: "error"}
     late_msg = next(f["message"] for f in found if f["path"] == late)
     assert "committed on 2026-11-12" in late_msg and "at least 7 days" in late_msg
     assert "not committed yet" in next(f["message"] for f in found if f["path"] == unsent)
@@ -240,7 +242,7 @@ def test_actions_are_reviewed_next_time_and_overdue_ones_reported(any_repo: Reco
     not_reviewed = by_rule(found, "ACTIONS-NOT-REVIEWED")
     assert [(f["path"], f["line"]) for f in not_reviewed] == [
         (second, line_of(t.root / second, f"{review_key}:"))], messages(not_reviewed)
-    assert "1 action(s) from the session on 2026-09-21" in not_reviewed[0]["message"]
+    assert "1 action from the session on 2026-09-21" in not_reviewed[0]["message"]
     # The wording of actions is free text: it is never repeated in a message.
     assert "referral" not in not_reviewed[0]["message"]
     overdue = by_rule(found, "ACTION-DUE")
@@ -392,3 +394,57 @@ def test_hook_is_not_blocked_by_overdue_items_about_people(agenda_repo: RecordsR
     result = t.repo.cli("check", "people.yml", "--today", "2026-11-22")
     assert result.code == 0, result.out
     assert "DSL-TRAINING-DUE (warning)" in result.out
+
+
+# -- a session recorded as held on a date still to come ------------------------------------
+
+def test_session_held_in_the_future_is_an_error(any_repo: RecordsRepoFixture) -> None:
+    t = Timeline(any_repo)
+    _contracts(t, "dsl-sample")
+    future = t.add("session", "2026-12-03")                    # status: held, in 11 days
+    today = t.add("session", "2026-11-20", supervisee="ddsl-sample")  # held today: fine
+    booked = t.add("session", "2026-12-10", status="planned")
+    t.add("contract", "2026-09-01", supervisee="ddsl-sample")
+    t.commit("2026-11-20")
+    found = by_rule(t.check("2026-11-20"), "SESSION-HELD-IN-FUTURE")
+    assert [(f["path"], f["severity"]) for f in found] == [(future, "error")], messages(found)
+    assert "2026-12-03" in found[0]["message"] and "planned" in found[0]["hint"]
+    assert found[0]["line"] == line_of(t.root / future, "date:")
+    assert today not in {f["path"] for f in found} and booked not in {f["path"] for f in found}
+    # The pre-commit hook refuses it too: the record is wrong, whatever else changed.
+    alone = t.repo.cli("check", future, "--today", "2026-11-20")
+    assert alone.code == 1 and "SESSION-HELD-IN-FUTURE" in alone.out
+    overdue = items(t.status("2026-11-20"), "deputy-sample", "overdue")
+    assert "SESSION-HELD-IN-FUTURE" in {i["rule"] for i in overdue}
+    # On the day itself it is fine.
+    assert by_rule(t.check("2026-12-03"), "SESSION-HELD-IN-FUTURE") == []
+
+
+# -- overdue now: an error in the whole check, a warning for the pre-commit hook -------------
+
+def test_unsent_overdue_record_is_an_error_except_in_a_path_limited_check(
+        agenda_repo: RecordsRepoFixture) -> None:
+    """The README: errors are things overdue now. A record still not sent after its deadline
+    is overdue now, so the whole-repository check says error; the pre-commit hook checks
+    only the paths being committed, and there it stays a warning, so it never blocks the
+    commit that sends the record."""
+    t = Timeline(agenda_repo)
+    _contracts(t, "dsl-sample")
+    session = t.add("session", "2026-11-16")                 # due by 30 November
+    notes = t.add("case-notes", "2026-12-14", case_ref="C-AAAAA1")   # due by 7 December
+    planned = t.add("session", "2026-12-14", status="planned")
+    t.commit("2026-11-17", "contracts", planned)  # the session and notes stay unsent
+    for _run in range(2):  # the second run answers from the results cache
+        whole = t.check("2026-12-09")
+        found = {f["rule"]: f for f in whole if f["path"] in (session, notes)
+                 and f["rule"] in ("RECORD-DEADLINE", "CASE-NOTES-DEADLINE")}
+        assert found["RECORD-DEADLINE"]["severity"] == "error", messages(whole)
+        assert "not committed yet" in found["RECORD-DEADLINE"]["message"]
+        assert found["CASE-NOTES-DEADLINE"]["severity"] == "error", messages(whole)
+        hook = t.repo.cli("check", "--format", "json", "--today", "2026-12-09", session, notes)
+        limited = {f["rule"]: f["severity"] for f in hook.json()}
+        assert limited == {"RECORD-DEADLINE": "warning", "CASE-NOTES-DEADLINE": "warning"}, \
+            hook.out
+        assert hook.code == 0
+    overdue = items(t.status("2026-12-09"), "deputy-sample", "overdue")
+    assert "RECORD-DEADLINE" in {i["rule"] for i in overdue}

@@ -31,7 +31,7 @@ from supervision.forms.facts import FACTS_VERSION, extract
 from supervision.forms.record_rules import check_record_rules
 from supervision.forms.validate import Context, validate
 from supervision.forms.yamlparse import Document, parse_file
-from supervision.problems import Problem
+from supervision.problems import ERROR, Problem
 from supervision.repo import RECORD_DIRS, RECORD_SUFFIXES, RecordsRepo
 from supervision.rules import problem
 
@@ -448,6 +448,11 @@ class Checker:
             wanted = set(paths)
             problems = [p for p in problems if p.path in wanted]
             checked = len(paths)
+            if self.cross_rules:
+                from supervision.deadlines.time_rules import UNTIL_SENT_RULES
+
+                if any(p.rule in UNTIL_SENT_RULES and p.severity == ERROR for p in problems):
+                    return None  # possibly a warning when paths are given: judge them anew
         problems += [Problem(*row) for row in always_rows]
         problems.sort(key=Problem.sort_key)
         return CheckResult(problems=problems, checked=checked)

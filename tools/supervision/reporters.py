@@ -13,6 +13,15 @@ from typing import TextIO
 from supervision.problems import ERROR, WARNING, Problem
 
 
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """``count`` and the noun it takes: "1 record", "2 records", "3 people".
+
+    The one way every message and command writes a count next to a noun (never
+    "record(s)"); ``many`` is the plural when it is not the noun plus "s".
+    """
+    return f"{count} {noun if count == 1 else (many or noun + 's')}"
+
+
 def text(problems: list[Problem], out: TextIO, summary: str | None = None) -> None:
     for p in problems:
         label = "" if p.severity == ERROR else f"({p.severity}) "
@@ -32,13 +41,16 @@ def summarise(problems: list[Problem], files_checked: int, noun: str = "record")
     errors = sum(1 for p in problems if p.severity == ERROR)
     warnings = sum(1 for p in problems if p.severity == WARNING)
     files = len({p.path for p in problems})
-    plural = noun if files_checked == 1 else f"{noun}s"
+    checked = plural(files_checked, noun)
     if not problems:
-        return f"All {files_checked} {plural} checked: no problems found."
+        if files_checked == 0:
+            return f"No {noun}s to check."
+        every = "" if files_checked == 1 else "All "
+        return f"{every}{checked} checked: no problems found."
     parts = []
     if errors:
-        parts.append(f"{errors} error{'s' if errors != 1 else ''}")
+        parts.append(plural(errors, "error"))
     if warnings:
-        parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
-    return (f"{' and '.join(parts)} in {files} file{'s' if files != 1 else ''} "
-            f"({files_checked} {plural} checked).")
+        parts.append(plural(warnings, "warning"))
+    what = checked if files_checked else f"no {noun}s"
+    return f"{' and '.join(parts)} in {plural(files, 'file')} ({what} checked)."

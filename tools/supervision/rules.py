@@ -164,6 +164,12 @@ _RULES = [
          "SUPERVISION_DENY_LIST environment variable, and that this computer can read "
          "the file (for example that the shared drive is connected). Keep the file "
          "outside the records repository."),
+    Rule("PRIVACY-DENY-LIST-UNSET", WARNING, "No names deny list is set",
+         "Ask your data manager for an export of pupil and parent names, keep it outside "
+         "this repository, and point at it in supervision.yml (`privacy:` then "
+         "`deny_list: /secure/share/deny-list.csv`) or, on one computer, with the "
+         "SUPERVISION_DENY_LIST environment variable. If your school genuinely has no "
+         "list, turn this off explicitly with `deny_list: none` under `privacy:`."),
     Rule("PRIVACY-WAIVER-INVALID", ERROR, "A privacy waiver is not valid",
          "Write a waiver at the end of the line it is for, naming the rule and the reason: "
          "`# supervision: allow PRIVACY-PHONE - the school office number`."),
@@ -199,11 +205,20 @@ _RULES = [
          "Complete the record (status: held) and commit it; the supervisee then reads and "
          "signs it."),
     Rule("CASE-NOTES-DEADLINE", ERROR, "Case notes were not sent far enough ahead of the session",
-         "Send (commit) case notes as soon as you know which pupils you will bring."),
+         "Send case notes as soon as you know which pupils you will bring: commit them "
+         "and, once the repository signs records, sign them (`supervision sign PATH`)."),
     Rule("SUPERVISEE-RESPONSE", ERROR, "The supervisee has not signed a record or recorded a "
          "disagreement before the next session",
          "Read the record and sign it with `supervision sign`, or record what you disagree "
          "with (`supervision sign --disagree`)."),
+    Rule("SESSION-HELD-IN-FUTURE", ERROR, "A session is recorded as held on a date still to "
+         "come",
+         "If the session is booked for that date, mark it planned (status: planned); "
+         "otherwise correct the date to the day it was held."),
+    Rule("SIGNOFF-AWAITED", WARNING, "A record someone has signed awaits your signature: "
+         "it changed since you signed it, or you have not signed it yet",
+         "`supervision history PATH` shows what changed; then sign it with "
+         "`supervision sign PATH`. (Shown by `supervision status`, never by check.)"),
     Rule("ACTIONS-NOT-REVIEWED", ERROR, "Actions from the previous session are not reviewed",
          "List each action from last time in this record's review of previous actions with "
          "its outcome: done, carried-forward or dropped. `supervision new session` copies "
@@ -332,6 +347,10 @@ _RULES = [
          "A group session is signed by a supervisor (role supervisor in people.yml) of that "
          "school or the trust; a QA review by a QA reviewer who is not the supervisee's "
          "supervisor. Ask a records admin to correct people.yml if the roles are wrong."),
+    Rule("SIGNOFF-PLANNED", ERROR, "A sign-off signs a session that is still planned",
+         "A planned session is signed once it has been held and recorded: fill in the "
+         "record, set 'status: held', commit it, then sign it with `supervision sign PATH`. "
+         "If it did not take place, `supervision cancel` it instead."),
     Rule("SIGNOFF-SAME-PERSON", ERROR, "A record names the same person in two roles",
          "Supervisor and supervisee (or reviewer) must be different people. Correct the "
          "record, commit, and sign it again."),

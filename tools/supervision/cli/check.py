@@ -81,6 +81,7 @@ def _list_waivers(repo: Any, paths: list[str] | None, form: str) -> int:
 
     from supervision.privacy.scanner import WAIVABLE
     from supervision.privacy.waivers import collect
+    from supervision.reporters import plural
     from supervision.rules import RULES
 
     guard = repo.privacy_guard()
@@ -98,6 +99,5 @@ def _list_waivers(repo: Any, paths: list[str] | None, form: str) -> int:
         note = "" if row["valid"] else f" (NOT VALID: {row['problem']})"
         sys.stdout.write(f"{row['path']}:{row['line']}: {rules}: {row['reason'] or '-'}{note}\n")
     files = len({row["path"] for row in rows})
-    sys.stdout.write(f"{len(rows)} waiver{'s' if len(rows) != 1 else ''} in {files} "
-                     f"file{'s' if files != 1 else ''}.\n")
+    sys.stdout.write(f"{plural(len(rows), 'waiver')} in {plural(files, 'file')}.\n")
     return EXIT_OK

@@ -43,6 +43,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from supervision.demo.build import build
     from supervision.demo.story import PLANTED, DemoError
+    from supervision.reporters import plural
 
     if not 0 <= args.port < 65536:
         raise UsageError(f"{args.port} is not a port number", "Use a number from 1024 to "
@@ -57,8 +58,9 @@ def run(args: argparse.Namespace) -> int:
         raise Refused(str(exc), exc.hint) from None
     root = built.root
     kinds = ", ".join(f"{n} {k}" for k, n in sorted(built.by_kind.items()))
-    print(f"Built {len(built.plan.records)} records ({kinds}), {built.commits + 1} signed "
-          f"commits of which {built.signoffs} are sign-offs, in "
+    print(f"Built {plural(len(built.plan.records), 'record')} ({kinds}), "
+          f"{plural(built.commits + 1, 'signed commit')} of which {built.signoffs} are "
+          "sign-offs, in "
           f"{time.perf_counter() - started:.0f} s.")
     print("\nPlanted on purpose, for the tools to find:")
     for key, (person, what) in PLANTED.items():

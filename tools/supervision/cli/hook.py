@@ -102,10 +102,6 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if any(r.refused for r in reports) else EXIT_OK
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def write(reports: list[Any], out: TextIO, gitlab: bool = False) -> None:
     from supervision import reporters
     from supervision.problems import ERROR
@@ -118,11 +114,11 @@ def write(reports: list[Any], out: TextIO, gitlab: bool = False) -> None:
             continue
         tip = (report.tip or report.update.new)[:10]
         checked = (f"every record checked ({report.checked_files})" if report.whole_repository
-                   else _plural(report.checked_files, "file") + " checked"
+                   else reporters.plural(report.checked_files, "file") + " checked"
                    if report.checked_files else "no record or setting changed")
         verdict = "REFUSED" if report.refused else "accepted"
         out.write(f"supervision: {ref} -> {tip}: {verdict} "
-                  f"({_plural(len(report.new_commits), 'new commit')} verified; {checked}).\n")
+                  f"({reporters.plural(len(report.new_commits), 'new commit')} verified; {checked}).\n")
         for f in report.findings:
             reporters.text([f.problem], out)
             if f.commit is None:
@@ -133,7 +129,7 @@ def write(reports: list[Any], out: TextIO, gitlab: bool = False) -> None:
     if refused:
         errors = sum(1 for r in refused for f in r.findings if f.problem.severity == ERROR)
         out.write(
-            f"supervision: push refused ({_plural(errors, 'error')}); nothing on the server "
+            f"supervision: push refused ({reporters.plural(errors, 'error')}); nothing on the server "
             "has changed.\n"
             "    Correct the problems above in your own copy, commit (signed, for a record "
             "someone has signed), then push again.\n"

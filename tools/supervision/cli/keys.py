@@ -287,6 +287,7 @@ def spaced(fpr: str) -> str:
 
 # -- import ----------------------------------------------------------------------------
 def _import(args: argparse.Namespace) -> int:
+    from supervision.reporters import plural
     from supervision.signing.openpgp import CertError, key_info, read_certs
 
     repo = open_repo(args)
@@ -301,8 +302,8 @@ def _import(args: argparse.Namespace) -> int:
     except CertError:
         certs = []
     if len(certs) != 1:
-        raise Refused(f"{args.file} holds {len(certs) or 'no'} OpenPGP key"
-                      f"{'s' if len(certs) > 1 else ''}; it must hold exactly one public key",
+        held = plural(len(certs), "OpenPGP key") if certs else "no OpenPGP key"
+        raise Refused(f"{args.file} holds {held}; it must hold exactly one public key",
                       "Export just one: gpg --export --armor FINGERPRINT > key.asc")
     cert = certs[0]
     info = key_info(cert)

@@ -33,14 +33,17 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         description="Propose one one-to-one session per half term for each supervisee with a "
         "contract, on school days (no weekends, bank holidays, closures or holidays) when "
         "neither person already has a session. Half terms that already have a held or "
-        "planned session are skipped. A dry run unless --write is given: then each proposal "
+        "planned session are skipped. When the supervisee's last session agreed the date of "
+        "the next meeting, that date (and time) is proposed for its half term if it is a "
+        "school day. A dry run unless --write is given: then each proposal "
         "becomes a planned session record (existing files are never overwritten) and --ics "
         "FILE writes an iCalendar file to import into Outlook, Google or Apple calendars.",
     )
     p.add_argument("--year", required=True, metavar="YEAR",
                    help="academic year written like 2026-27")
     p.add_argument("--ics", metavar="FILE",
-                   help="also write the year's planned sessions as an iCalendar (.ics) file")
+                   help="also write the year's planned sessions as an iCalendar (.ics) file; "
+                   "cancelled ones are in it as cancelled, so calendars drop them")
     p.add_argument("--time", type=_time, default="14:00", metavar="HH:MM",
                    help="start time for proposed sessions (default 14:00)")
     p.add_argument("--write", action="store_true",
@@ -55,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from supervision.deadlines.school_calendar import calendar_for
     from supervision.deadlines.school_year import year_bounds
     from supervision.forms.scaffold import RecordExists, planned_path, write_new
+    from supervision.reporters import plural
 
     repo = open_repo(args)
     require_settings(repo, "scheduled")
@@ -83,11 +87,14 @@ def run(args: argparse.Namespace) -> int:
         out.write(f"{proposal.day} {proposal.day.strftime('%a')} {proposal.start_time}  "
                   f"{proposal.supervisee} with {proposal.supervisor}  "
                   f"({proposal.half.name})  {where}\n")
+        if proposal.reason:
+            out.write(f"    reason: {proposal.reason}\n")
     for note in notes:
         out.write(f"note: {note}\n")
     if not args.write:
         also = f" and {args.ics}" if args.ics else ""
-        out.write(f"{len(proposals)} session(s) proposed for {args.year}. This was a dry run: "
+        out.write(f"{plural(len(proposals), 'session')} proposed for {args.year}. This was a "
+                  "dry run: "
                   f"nothing was written. Run again with --write to create them as planned "
                   f"sessions{also}.\n")
         return EXIT_OK
@@ -108,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
         written.append(Planned(relpath, proposal.supervisee, proposal.supervisor,
                                proposal.day, proposal.start_time, proposal.minutes))
         out.write(f"wrote {relpath}\n")
-    out.write(f"{len(written)} planned session(s) written"
+    out.write(f"{plural(len(written), 'planned session')} written"
               + (f", {skipped} skipped" if skipped else "") + ".\n")
     if ics_path is not None:
         existing = planned_sessions(repo, facts, calendar, args.year, args.time)
@@ -118,7 +125,10 @@ def run(args: argparse.Namespace) -> int:
         stamp = dt.datetime.combine(day, dt.time(0, 0), tzinfo=dt.UTC)
         ics_path.parent.mkdir(parents=True, exist_ok=True)
         ics_path.write_bytes(ics(repo, events, stamp))
-        out.write(f"wrote {args.ics} with {len(events)} planned session(s) for {args.year}\n")
+        gone = sum(1 for p in events if p.cancelled)
+        cancelled = f" and {plural(gone, 'cancelled session')}" if gone else ""
+        out.write(f"wrote {args.ics} with {plural(len(events) - gone, 'planned session')}"
+                  f"{cancelled} for {args.year}\n")
     if written:
         out.write("Next: check and commit them, e.g. `supervision check && git add records "
                   f"&& git commit -m 'Planned sessions for {args.year}'`.\n")

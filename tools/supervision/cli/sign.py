@@ -97,7 +97,7 @@ def sign_record(repo: Any, git: Any, relpath: str, role: str | None = None,
     problems = [p for p in check_record(repo, relpath)[0] if p.severity == ERROR]
     if problems:
         reporters.text(problems, sys.stderr)
-        raise Refused(f"{relpath} has {len(problems)} error{'s' if len(problems) > 1 else ''}, "
+        raise Refused(f"{relpath} has {reporters.plural(len(problems), 'error')}, "
                       "so it cannot be signed", "Fix them, commit, then sign.")
     doc, _found = parse_file(str(repo.root / relpath), relpath)
     data = doc.data if doc is not None else None

@@ -16,9 +16,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "verify", parents=[common],
         help="check every sign-off in the history against the repository's own keys",
         description="Read the whole git history once and report each record's sign-off "
-        "status (draft, awaiting-<role>, agreed, disputed, stale) and every bad, unknown, "
-        "expired, revoked or misused signature and every key change not signed by a records "
-        "admin. Trusts only the keys registered in this repository, never your own GnuPG "
+        "status (draft, awaiting-<role>, agreed, disputed, stale, planned, cancelled) and "
+        "every bad, unknown, expired, revoked or misused signature and every key change not "
+        "signed by a records admin. Trusts only the keys registered in this repository, never your own GnuPG "
         "keyring. Exit code: 0 no errors, 1 errors found (or a shallow clone), 2 usage error.",
     )
     p.add_argument("--format", choices=("text", "json"), default="text",
@@ -71,6 +71,11 @@ def _detail(record: Any) -> str:
         reason = f"; reason: {gone['reason']}" if gone.get("reason") else ""
         return (f"deleted in commit {str(gone.get('commit', ''))[:10]} by {gone.get('person')}"
                 f"{reason} (it was signed by {signed})")
+    if record.status in ("planned", "cancelled"):
+        if record.status == "planned":
+            return "a planned session, not held yet: it is signed once it has been held " \
+                "and recorded"
+        return "a cancelled session: no signatures are needed"
     if record.status == "draft":
         waiting = ", ".join(f"{r} {record.holders.get(r, '?')}" for r in record.signers)
         return f"not signed yet (to sign: {waiting})" if waiting else "no one signs this form"
@@ -135,11 +140,11 @@ def run(args: argparse.Namespace) -> int:
         out.write("Nothing was verified: this clone does not hold the whole history.\n")
         return EXIT_FINDINGS
     statuses = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none"
-    out.write(f"{len(records)} record{'s' if len(records) != 1 else ''} ({statuses}); "
-              f"{len(errors)} error{'s' if len(errors) != 1 else ''}, "
-              f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}; "
-              f"{len(analysis.graph)} commits ({analysis.checked} checked now, the rest "
-              "remembered).\n")
+    plural = reporters.plural
+    out.write(f"{plural(len(records), 'record')} ({statuses}); "
+              f"{plural(len(errors), 'error')}, {plural(len(warnings), 'warning')}; "
+              f"{plural(len(analysis.graph), 'commit')} ({analysis.checked} checked now, the "
+              "rest remembered).\n")
     if trust is not None:
         admins = ", ".join(f"{a['person'] or 'no person'} {a['fingerprint']}"
                            for a in trust["admins"]) or "none"

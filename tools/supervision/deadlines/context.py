@@ -175,12 +175,13 @@ class RuleContext:
     def add(self, rule: str, state: str, where: tuple[str, tuple[int, int]], message: str,
             people: tuple[str | None, ...] = (), due: dt.date | None = None,
             school: str | None = None, severity: str | None = None,
-            hint: str | None = None) -> None:
-        """Record one item; ``where`` is (path, (line, col))."""
+            hint: str | None = None, until_sent: bool = False) -> None:
+        """Record one item; ``where`` is (path, (line, col)). ``until_sent``: see
+        :attr:`Item.until_sent`."""
         path, (line, col) = where
         who = tuple(dict.fromkeys(p for p in people if p))
         self.items.append(Item(rule, state, path, line, col, message, who, due, school,
-                               severity, hint))
+                               severity, hint, until_sent))
 
     def rebook_limit(self, rec: Rec) -> dt.date | None:
         rules = self.rules(rec.school)

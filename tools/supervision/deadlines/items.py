@@ -46,6 +46,10 @@ class Item:
     school: str | None = None
     severity: str | None = None  # shown by `supervision check`; None: status only
     hint: str | None = None
+    #: about a record not sent yet (not committed, or not signed off): a check of
+    #: particular paths (the pre-commit hook) shows it as a warning, so it never blocks
+    #: the commit that sends the record
+    until_sent: bool = False
 
     def problem(self) -> Problem:
         return problem(self.rule, self.path, self.line, self.col, self.message, self.hint,

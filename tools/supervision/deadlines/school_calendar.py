@@ -26,6 +26,7 @@ from supervision.forms.definition import load_core
 from supervision.forms.validate import Context, validate
 from supervision.forms.yamlparse import parse_file
 from supervision.problems import Problem
+from supervision.reporters import plural
 from supervision.rules import problem
 
 SUBDIVISIONS = {"ENG": "ENG", "WLS": "WLS", "SCT": "SCT", "NIR": "NIR"}
@@ -235,7 +236,7 @@ def _check_year(name: str, typed: dict[str, Any], path: str, positions: Any,
                                    len(halves) + 1, half["start"], half["end"]))
     if len(halves) != HALF_TERMS_PER_YEAR:
         report("CALENDAR-INVALID", ("terms",),
-               f"the year has {len(halves)} usable half terms; it needs "
+               f"the year has {plural(len(halves), 'usable half term')}; it needs "
                f"{HALF_TERMS_PER_YEAR} (three terms of two)")
         return None
     for before, after in zip(halves, halves[1:], strict=False):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from supervision.deadlines.items import AWAITING, DUE, OVERDUE, Item
+from supervision.reporters import plural
 
 SECTIONS = {OVERDUE: "overdue", AWAITING: "awaiting_signature", DUE: "due_soon"}
 LABELS = {"overdue": "overdue", "awaiting_signature": "to sign", "due_soon": "due soon"}
@@ -70,7 +71,7 @@ class Report:
         if not any(counts.values()):
             return f"{who}, {self.today}: nothing overdue, due soon or awaiting signature."
         listed = len([p for p in self.people if not p.empty])
-        people = "" if self.focus else f", for {listed} {'person' if listed == 1 else 'people'}"
+        people = "" if self.focus else f", for {plural(listed, 'person', 'people')}"
         return (f"{who}, {self.today}: {counts['overdue']} overdue, {counts['due_soon']} due "
                 f"soon, {counts['awaiting_signature']} awaiting signature{people}.")
 

@@ -26,8 +26,10 @@ recent one and a warning (history) after that, so ``supervision check`` can be
 clean again once supervision is back on track.
 
 A record in the working folder that is not committed yet counts as being sent
-today (the commit the pre-commit hook is checking sends it), so a late record
-gives a warning and never blocks its own commit.
+today (the commit the pre-commit hook is checking sends it). A record still not
+sent after its deadline (RECORD-DEADLINE, CASE-NOTES-DEADLINE) is overdue now: an
+error in the whole-repository check, a warning when particular paths are checked
+(the pre-commit hook), so it never blocks the commit that sends it.
 """
 
 from __future__ import annotations
@@ -40,6 +42,10 @@ from supervision.deadlines.items import Item
 from supervision.deadlines.rules import REGISTRY
 from supervision.problems import ERROR, WARNING, Problem
 from supervision.rules import problem
+
+#: Rules that mark items ``until_sent`` (shown as warnings when paths are checked). The
+#: results cache of ``check`` does not answer a path-limited run holding their errors.
+UNTIL_SENT_RULES = frozenset({"RECORD-DEADLINE", "CASE-NOTES-DEADLINE"})
 
 if TYPE_CHECKING:
     from supervision.checker import CrossContext
@@ -55,6 +61,7 @@ def evaluate(ctx: CrossContext, horizon_days: int | None = None) -> list[Item]:
         module.check(shared)
         for item in shared.items[first:]:
             assert item.rule in module.RULE_IDS, (module.__name__, item.rule)
+            assert not item.until_sent or item.rule in UNTIL_SENT_RULES, item.rule
     return shared.items
 
 
@@ -65,7 +72,10 @@ def time_rules(ctx: CrossContext) -> list[Problem]:
     people.yml or supervision.yml (a DSL's training, a supervisor's own supervision,
     the policy's review) are shown as warnings: they are about people and the policy,
     not about the change being committed, and must not block, say, adding a new starter.
-    The whole-repository check and ``supervision status`` still count them as errors.
+    So are overdue items about a record not sent yet (``Item.until_sent``: a session
+    record not committed or not signed off, case notes likewise): the commit being
+    checked may be the one that sends it. The whole-repository check and ``supervision
+    status`` still count them as errors.
     """
     found = []
     settings = (PEOPLE_FILE, CONFIG_FILE)
@@ -73,7 +83,8 @@ def time_rules(ctx: CrossContext) -> list[Problem]:
         if item.severity is None:
             continue
         problem_ = item.problem()
-        if ctx.wanted is not None and item.path in settings and item.severity == ERROR:
+        if ctx.wanted is not None and item.severity == ERROR and (
+                item.path in settings or item.until_sent):
             problem_ = problem(item.rule, item.path, item.line, item.col, item.message,
                                item.hint, WARNING)
         found.append(problem_)

@@ -387,8 +387,13 @@ def plan(root: Path, today: dt.date) -> Plan:
     adopted = today - dt.timedelta(days=150)
     config["policy"] = {"adopted": adopted.isoformat(),
                         "review_date": (add_months(adopted, 12) - dt.timedelta(days=1)).isoformat()}
-    (root / "supervision.yml").write_text(yaml.safe_dump(config, sort_keys=False),
-                                          encoding="utf-8")
+    # Everyone in the demo is fictional: there are no pupils' names to deny, so name
+    # checking is turned off on purpose (a real school points at its list instead).
+    config.setdefault("privacy", {})["deny_list"] = "none"
+    text = yaml.safe_dump(config, sort_keys=False).replace(
+        "  deny_list: none\n", "  # A fictional trust: no pupils' names to check.\n"
+        "  deny_list: none\n", 1)
+    (root / "supervision.yml").write_text(text, encoding="utf-8")
     # people.yml is written once keys exist; the forms need to know who exists now.
     write_people(root, planner.people, {})
     repo = RecordsRepo.load(root)

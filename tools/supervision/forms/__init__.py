@@ -15,5 +15,5 @@ Entry points: ``definition.load_profile``, ``yamlparse.parse_file``,
 Nothing here knows about git, signatures, calendars or other records: one
 record, one form.
 
-May import: problems, rules, deadlines.school_year.
+May import: problems, rules, reporters (``plural``), deadlines.school_year.
 """

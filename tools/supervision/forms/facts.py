@@ -10,6 +10,9 @@ with its review next time), case references only as references.
 (``date``, ``status``, ``review_date``, ``cancellation.rebooked_to``, the first
 action-review field as ``review``, the disagreement field) and, under
 ``action_at``, of each action in the same order as ``actions``.
+
+``next_meeting`` holds the date (and time, when the form asks for one) of the next
+meeting a session agreed, wherever the form keeps it (see :func:`next_meeting`).
 """
 
 from __future__ import annotations
@@ -22,8 +25,11 @@ from typing import Any
 from supervision.forms.definition import Form
 from supervision.forms.record_rules import walk
 
-FACTS_VERSION = 2
+FACTS_VERSION = 3
 ANSWER_DATES = frozenset({"next_session", "next_meeting.date", "dsl_training_renewal"})
+#: Names of a session form's field for the next meeting agreed in it: a date
+#: (``next_session``), or a group holding a date and perhaps a time (``next_meeting``).
+NEXT_MEETING_FIELDS = ("next_meeting", "next_session")
 
 #: Keys whose position the cross-record rules report (see :mod:`supervision.deadlines.time_rules`).
 POSITION_KEYS = ("date", "status", "supervisee", "supervisor", "review_date",
@@ -116,6 +122,9 @@ def extract(form: Form, typed: dict[str, Any], where: Where | None = None) -> di
         elif f.name == "disagreement" and f.type == "text":
             facts["disagreement"] = True
             mark("disagreement", keypath)
+    agreed = next_meeting(form, typed) if form.kind == "session" else None
+    if agreed:
+        facts["next_meeting"] = agreed
     if "case_ref" in typed and "case_status" in typed:
         cases[typed["case_ref"]] = typed["case_status"]
     if cases:
@@ -142,3 +151,28 @@ def _parent(typed: dict[str, Any], keypath: tuple[Any, ...]) -> Any:
     for part in keypath[:-1]:
         value = value[part]
     return value
+
+
+def next_meeting(form: Form, typed: dict[str, Any]) -> dict[str, str] | None:
+    """The next meeting a session agreed: ``{"date": ..., "time": ...}`` (time if any).
+
+    Found by the field's name (:data:`NEXT_MEETING_FIELDS`, or any top-level field
+    named ``next_...``): a date field, or a group whose first date and time fields
+    hold it. Profiles name and shape it differently (agenda: ``next_meeting: {date,
+    time}``; reflective: ``next_session``, a date).
+    """
+    for f in form.fields:
+        if f.name not in NEXT_MEETING_FIELDS and not f.name.startswith("next_"):
+            continue
+        value = typed.get(f.name)
+        if f.type == "date" and isinstance(value, dt.date):
+            return {"date": value.isoformat()}
+        if f.type == "group" and isinstance(value, dict):
+            day = next((value.get(sub.name) for sub in f.fields if sub.type == "date"), None)
+            time = next((value.get(sub.name) for sub in f.fields if sub.type == "time"), None)
+            if isinstance(day, dt.date):
+                found = {"date": day.isoformat()}
+                if isinstance(time, str):
+                    found["time"] = time
+                return found
+    return None

@@ -17,6 +17,7 @@ from supervision.forms.definition import Field, Form, Profile
 from supervision.forms.validate import display
 from supervision.forms.yamlparse import Document, KeyPath
 from supervision.problems import Problem
+from supervision.reporters import plural
 from supervision.rules import problem
 
 
@@ -99,11 +100,11 @@ class _Rules:
         where = case_refs[-1] if case_refs else ()
         if rules.cases_max is not None and n > rules.cases_max:
             self.report("CASES-TOO-MANY", where,
-                        f"{n} cases are recorded; the {self.profile.id} policy allows at most "
-                        f"{rules.cases_max} in one session")
+                        f"{plural(n, 'case')} recorded; the {self.profile.id} policy allows "
+                        f"at most {rules.cases_max} in one session")
         if n < rules.cases_min:
             self.report("CASES-TOO-FEW", where,
-                        f"{n} case(s) recorded; the {self.profile.id} policy asks for "
+                        f"{plural(n, 'case')} recorded; the {self.profile.id} policy asks for "
                         f"{rules.cases_min} in each session")
 
     def session(self, typed: dict[str, Any], done: bool) -> None:

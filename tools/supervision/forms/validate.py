@@ -17,6 +17,7 @@ from typing import Any
 from supervision.forms.definition import Field
 from supervision.forms.yamlparse import Document, KeyPath
 from supervision.problems import Problem
+from supervision.reporters import plural
 from supervision.rules import problem
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
@@ -168,10 +169,10 @@ class Validator:
     def count(self, n: int, f: Field, keypath: KeyPath) -> None:
         if f.min is not None and n < f.min:
             self.report("SCHEMA-RANGE", keypath,
-                        f"'{display(keypath)}' needs at least {f.min} item(s); it has {n}")
+                        f"'{display(keypath)}' needs at least {plural(f.min, 'item')}; it has {n}")
         if f.max is not None and n > f.max:
             self.report("SCHEMA-RANGE", keypath,
-                        f"'{display(keypath)}' allows at most {f.max} item(s); it has {n}")
+                        f"'{display(keypath)}' allows at most {plural(f.max, 'item')}; it has {n}")
 
     def tags(self, value: Any, f: Field, keypath: KeyPath) -> list[str] | None:
         allowed = f.choices or self.ctx.themes

@@ -3,7 +3,10 @@
 Where it is: the environment variable ``SUPERVISION_DENY_LIST`` if set (so one
 computer can point at its own copy, e.g. a mounted share), otherwise
 ``privacy.deny_list`` in supervision.yml (relative paths are relative to the
-repository). No deny list configured means no name checking beyond staff names.
+repository). No deny list configured means no name checking beyond staff names,
+and ``supervision check`` warns about it (``PRIVACY-DENY-LIST-UNSET``) until a list is
+set or the school turns it off explicitly with ``deny_list: none`` (or
+``SUPERVISION_DENY_LIST=none``): source ``"none"`` (unset) versus ``"off"``.
 
 What it holds: either one name per line (blank lines and lines starting with
 ``#`` are ignored), or a CSV export from the pupil database. In a CSV whose first
@@ -30,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ENV = "SUPERVISION_DENY_LIST"
+#: The setting's value that turns name checking off on purpose.
+OFF = "none"
 MAX_BYTES = 20_000_000
 
 _HEADER = re.compile(r"\w*name\b|\bknown as\b|\balias\b")
@@ -45,7 +50,7 @@ class DenyList:
     """What was read: the names, where from, and any problem reading it."""
 
     path: Path | None
-    source: str  # "env", "config" or "none"
+    source: str  # "env", "config", "none" (not set) or "off" (set to none)
     names: list[str] = field(default_factory=list)
     digest: str = ""
     error: str | None = None
@@ -54,9 +59,13 @@ class DenyList:
 def locate(root: Path, configured: str | None) -> tuple[Path | None, str]:
     """The deny list's path and where the setting came from (env wins over config)."""
     env = os.environ.get(ENV, "").strip()
+    if env.lower() == OFF:
+        return None, "off"
     if env:
         path = Path(env).expanduser()
         return (path if path.is_absolute() else Path.cwd() / path), "env"
+    if configured and configured.strip().lower() == OFF:
+        return None, "off"
     if configured:
         path = Path(configured).expanduser()
         return (path if path.is_absolute() else root / path), "config"

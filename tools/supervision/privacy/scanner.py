@@ -122,6 +122,8 @@ class Guard:
         problems = []
         if deny.error is not None:
             problems.append(_deny_list_problem(root, deny))
+        elif deny.source == "none":
+            problems.append(_deny_list_unset(root))
         digest = hashlib.sha256(
             f"{deny.source}\0{deny.path}\0{deny.digest}\0{deny.error}\0{names.count}".encode()
         ).hexdigest()
@@ -410,6 +412,15 @@ def _redacted(p: Problem, pattern: re.Pattern[str]) -> Problem:
     if message == p.message and hint == p.hint:
         return p
     return Problem(p.path, p.line, p.col, p.rule, p.severity, message, hint)
+
+
+def _deny_list_unset(root: Path) -> Problem:
+    """No deny list is set and none was turned off: said once per check, on the setting."""
+    doc, _found = parse_file(str(root / CONFIG_FILE), CONFIG_FILE)
+    line, col = doc.where(("privacy",)) if doc is not None else (1, 1)
+    return problem("PRIVACY-DENY-LIST-UNSET", CONFIG_FILE, line, col,
+                   "no names deny list is set, so the names of children and families are "
+                   "not being checked (only staff names and identifying numbers are)")
 
 
 def _deny_list_problem(root: Path, deny: denylist.DenyList) -> Problem:

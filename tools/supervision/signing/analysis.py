@@ -33,7 +33,8 @@ from supervision.signing.trust import TrustIds, TrustLoader, TrustState
 NONE = "none"  # a commit without a signature
 MALFORMED = "malformed"  # not a commit as git writes one: counts as unsigned
 
-STATUSES = ("draft", "awaiting-<role>", "agreed", "disputed", "stale", "deleted")
+STATUSES = ("draft", "awaiting-<role>", "agreed", "disputed", "stale", "deleted", "planned",
+            "cancelled")
 
 _SIG_WORDS = {
     GOOD: "good signature",

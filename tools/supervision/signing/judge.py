@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from supervision.reporters import plural
 from supervision.rules import problem
 from supervision.signing.analysis import MALFORMED, NONE, Entry, Finding, describe_signature
 from supervision.signing.gitio import RawCommit
@@ -136,8 +137,9 @@ class CommitJudge:
             else:
                 clock = max(clock, made)
         if len(self.parents) > 1:
-            self.report("HISTORY-MERGE", f"commit {self.short} merges {len(self.parents) - 1} "
-                        "other line(s) into the protected line, which must be straight",
+            others = plural(len(self.parents) - 1, "other line")
+            self.report("HISTORY-MERGE", f"commit {self.short} merges {others} into the "
+                        "protected line, which must be straight",
                         None, where)
         fpr = verdict.fingerprint
         signer = state.person_for(fpr) if sig == GOOD else None

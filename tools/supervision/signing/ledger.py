@@ -10,7 +10,8 @@ record through the line and decides what depends on the records themselves:
   session by its facilitator, who holds a supervisor role at that school or the
   trust; a QA review by a QA reviewer who is not the supervisee's supervisor; a
   contract by the two people it names (the people fields of a signed contract change
-  only with an admin);
+  only with an admin); nobody signs a session still marked planned (it is signed once
+  it has been held and recorded);
 * **changes by people who are not a record's signers**: once anyone has signed a
   record, a commit changing, renaming or deleting it must be signed by one of its
   signers or a records admin; its people may change only with an earlier signer
@@ -19,7 +20,8 @@ record through the line and decides what depends on the records themselves:
 * **new keys for people who had one** are a warning to that person until they
   confirm it with an older key, or admins other than the one who registered it
   reach ``admins_required``;
-* each record's **status** at the verified commit.
+* each record's **status** at the verified commit (a planned or cancelled session is
+  ``planned`` / ``cancelled``, whatever was signed: there is nothing to sign).
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ SUPERVISOR_ROLES = frozenset({"supervisor", "external-supervisor"})
 QA_ROLE = "qa-reviewer"
 #: Forms whose signers come from the contract in force for their supervisee.
 BY_CONTRACT = ("session", "case-notes")
+#: Forms with a status: a planned or cancelled session is not signed (its record
+#: status says which it is).
+SESSION_FORMS = ("session", "group-session")
+UNSIGNED_STATUSES = ("planned", "cancelled")
 
 
 @dataclass
@@ -255,6 +261,9 @@ class Ledger:
                  state: TrustState) -> tuple[str, str] | None:
         """Why ``person`` may not sign this version as ``role`` here, or None."""
         form = facts.form
+        if form in SESSION_FORMS and facts.status == "planned":
+            return ("SIGNOFF-PLANNED", f"the session on {facts.date} is still planned: a "
+                    "planned session is signed once it has been held and recorded")
         if form in BY_CONTRACT:
             contract = self.in_force(facts.subject, facts.date)
             if contract is None:
@@ -360,7 +369,9 @@ def _status(path: str, blob: str, facts: RecordFacts, track: Track) -> RecordSta
     signoffs = [track.signed[r] for r in signers if r in track.signed]
     current = {s.role for s in signoffs if s.blob == blob}
     changed_by = None
-    if signers and current == set(signers):
+    if facts.form in SESSION_FORMS and facts.status in UNSIGNED_STATUSES:
+        status = str(facts.status)  # not held: nothing to sign
+    elif signers and current == set(signers):
         status = "disputed" if facts.disagreement else "agreed"
     elif current:
         status = "awaiting-" + next(r for r in signers if r not in current)

@@ -18,9 +18,11 @@ from supervision.deadlines.rules import (
     case_notes,
     contracts,
     half_terms,
+    held_in_future,
     key_confirmation,
     policy_review,
     record_deadline,
+    signoff_awaited,
     supervisee_response,
     supervisors,
     term_minutes,
@@ -29,6 +31,7 @@ from supervision.deadlines.rules import (
 
 REGISTRY: tuple[ModuleType, ...] = (
     calendar_dates,
+    held_in_future,
     cancellations,
     half_terms,
     term_minutes,
@@ -42,6 +45,7 @@ REGISTRY: tuple[ModuleType, ...] = (
     supervisors,
     policy_review,
     key_confirmation,
+    signoff_awaited,  # last: it skips people the rules above already ask
 )
 
 #: Every rule id a time rule reports.

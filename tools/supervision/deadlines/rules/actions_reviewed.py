@@ -8,6 +8,7 @@ from supervision.deadlines.items import (
     OVERDUE,
 )
 from supervision.problems import ERROR
+from supervision.reporters import plural
 
 #: The rule ids this module reports (their rows are in supervision.rules).
 RULE_IDS = frozenset({"ACTIONS-NOT-REVIEWED"})
@@ -34,7 +35,7 @@ def check(ctx: RuleContext) -> None:
                 places.append("carried forward at that session")
             ctx.add("ACTIONS-NOT-REVIEWED", OVERDUE,
                      (after.path, after.at("review", "status", "date")),
-                     f"{len(missing)} action(s) from the session on {before.day} ("
-                     f"{', '.join(places)}) are not in this record's review of previous "
-                     "actions",
+                     f"{plural(len(missing), 'action')} from the session on {before.day} ("
+                     f"{', '.join(places)}) {'is' if len(missing) == 1 else 'are'} not in this "
+                     "record's review of previous actions",
                      (after.supervisor,), school=after.school, severity=ERROR)

@@ -10,6 +10,7 @@ from supervision.deadlines.items import (
     parse_date,
 )
 from supervision.problems import ERROR, WARNING
+from supervision.reporters import plural
 
 #: The rule ids this module reports (their rows are in supervision.rules).
 RULE_IDS = frozenset({"REBOOK-DATE", "REBOOKED-SESSION"})
@@ -35,9 +36,10 @@ def check(ctx: RuleContext) -> None:
         if limit is not None and rules is not None and new > limit:
             days = ctx.cal.working_days_between(rec.day, new)
             ctx.add("REBOOK-DATE", HISTORY, where,
-                     f"the new date {new} is {days} working days after the cancelled "
-                     f"session; the policy asks for a new date within "
-                     f"{rules.rebook_within_working_days} working days (by {limit})",
+                     f"the new date {new} is {plural(days, 'working day')} after the "
+                     f"cancelled session; the policy asks for a new date within "
+                     f"{plural(rules.rebook_within_working_days or 0, 'working day')} (by "
+                     f"{limit})",
                      people, school=rec.school, severity=WARNING,
                      hint="If no earlier date was possible, say why in the rebooked "
                      "session's record; nothing here needs changing.")

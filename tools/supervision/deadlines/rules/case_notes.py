@@ -12,7 +12,8 @@ from supervision.deadlines.items import (
     HISTORY_HINT,
     OVERDUE,
 )
-from supervision.problems import WARNING
+from supervision.problems import ERROR, WARNING
+from supervision.reporters import plural
 
 #: The rule ids this module reports (their rows are in supervision.rules).
 RULE_IDS = frozenset({"CASE-NOTES-DEADLINE"})
@@ -27,23 +28,35 @@ def check(ctx: RuleContext) -> None:
             before = rules.case_notes_days_before
             deadline = day - dt.timedelta(days=before)
             first = ctx.signed(rec, "supervisee")
-            policy = f"the policy asks for at least {before} days before (by {deadline})"
+            policy = (f"the policy asks for at least {plural(before, 'day')} before (by "
+                      f"{deadline})")
             where = (rec.path, rec.at("date"))
             if first is None:
+                if (ctx.signoffs.from_signatures
+                        and ctx.signoffs.first_committed(rec.path) is not None):
+                    # Committed, but the supervisee has not signed them: not sent yet.
+                    late = waiting = "are committed but not signed by the supervisee yet"
+                    hint = f"The supervisee signs them: supervision sign {rec.path}"
+                else:  # written, not committed yet (committing them sends them)
+                    late, waiting = "are not committed yet", "are written but not committed yet"
+                    hint = None
                 if deadline < ctx.today:
                     ctx.add("CASE-NOTES-DEADLINE", OVERDUE, where,
-                             f"these case notes for the session on {day} are not committed "
-                             f"yet; {policy}", (pid,), due=deadline, school=rec.school,
-                             severity=WARNING)
+                             f"these case notes for the session on {day} {late}; {policy}",
+                             (pid,), due=deadline, school=rec.school, severity=ERROR,
+                             hint=hint, until_sent=True)
                 else:
                     ctx.add("CASE-NOTES-DEADLINE", AWAITING, where,
-                             f"these case notes for the session on {day} are written but "
-                             f"not committed yet; due by {deadline}", (pid,),
-                             due=deadline, school=rec.school)
+                             f"these case notes for the session on {day} {waiting}; due by "
+                             f"{deadline}", (pid,), due=deadline, school=rec.school,
+                             hint=hint)
             elif first > deadline:
+                done = ("signed by the supervisee" if ctx.signoffs.from_signatures
+                        else "committed")
                 ctx.add("CASE-NOTES-DEADLINE", HISTORY, where,
-                         f"these case notes were committed on {first}, "
-                         f"{(day - first).days} days before the session on {day}; {policy}",
+                         f"these case notes were {done} on {first}, "
+                         f"{plural((day - first).days, 'day')} before the session on {day}; "
+                         f"{policy}",
                          (pid,), due=deadline, school=rec.school, severity=WARNING,
                          hint=HISTORY_HINT)
     for pid, sessions in sorted(ctx.index.sessions.items()):

@@ -13,6 +13,7 @@ from supervision.deadlines.items import (
 )
 from supervision.deadlines.school_year import add_months
 from supervision.problems import ERROR, WARNING
+from supervision.reporters import plural
 
 #: The rule ids this module reports (their rows are in supervision.rules).
 RULE_IDS = frozenset({"CONTRACT-MISSING", "CONTRACT-REVIEW-DUE", "CONTRACT-UNSIGNED"})
@@ -25,7 +26,7 @@ def check(ctx: RuleContext) -> None:
                 ctx.active(pid, ctx.today):
             first = sessions[0]
             ctx.add("CONTRACT-MISSING", OVERDUE, (PEOPLE_FILE, ctx.person_at(pid)),
-                     f"{pid} has {len(sessions)} session record(s), the first on "
+                     f"{pid} has {plural(len(sessions), 'session record')}, the first on "
                      f"{first.day}, but no supervision contract", (first.supervisor, pid),
                      school=first.school, severity=ERROR)
     for pid, contracts in sorted(ctx.index.contracts.items()):
@@ -46,8 +47,8 @@ def check(ctx: RuleContext) -> None:
             if held_since:
                 ctx.add("CONTRACT-UNSIGNED", OVERDUE, (latest.path, latest.at("date")),
                          f"the contract agreed on {latest.day} is not signed by "
-                         f"{' and '.join(who)}, and {len(held_since)} session(s) have "
-                         "been held since", who, school=latest.school, severity=ERROR)
+                         f"{' and '.join(who)}, and {plural(len(held_since), 'session')} "
+                         f"{'has' if len(held_since) == 1 else 'have'} been held since", who, school=latest.school, severity=ERROR)
             else:
                 ctx.add("CONTRACT-UNSIGNED", AWAITING, (latest.path, latest.at("date")),
                          f"the contract agreed on {latest.day} awaits signing by "

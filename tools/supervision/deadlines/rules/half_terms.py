@@ -12,6 +12,7 @@ from supervision.deadlines.items import (
     PAST_HINT,
 )
 from supervision.problems import ERROR, WARNING
+from supervision.reporters import plural
 
 #: The rule ids this module reports (their rows are in supervision.rules).
 RULE_IDS = frozenset({"HALF-TERM-GROUP", "HALF-TERM-SESSION"})
@@ -70,7 +71,7 @@ def check(ctx: RuleContext) -> None:
                     ctx.add("HALF-TERM-GROUP", OVERDUE if recent else HISTORY,
                              (contract.path, contract.at("supervisee")),
                              f"{pid} took part in {groups.get(half.key, 0)} of "
-                             f"{need_groups} group session(s) in {label}", people,
+                             f"{plural(need_groups, 'group session')} in {label}", people,
                              due=half.end, school=contract.school,
                              severity=ERROR if recent else WARNING,
                              hint=None if recent else PAST_HINT)

@@ -10,6 +10,7 @@ from supervision.deadlines.items import (
     OVERDUE,
 )
 from supervision.problems import ERROR, WARNING
+from supervision.reporters import plural
 
 #: The rule ids this module reports (their rows are in supervision.rules).
 RULE_IDS = frozenset({"RECORD-DEADLINE"})
@@ -26,7 +27,7 @@ def check(ctx: RuleContext) -> None:
         deadline = ctx.cal.add_working_days(rec.day, n) if n is not None else None
         first = ctx.signed(rec, "supervisor")
         people = (rec.supervisor,)
-        policy = f"the policy asks for it within {n} working days"
+        policy = f"the policy asks for it within {plural(n or 0, 'working day')}"
         if rec.status == "planned":
             if rec.day == ctx.today:
                 continue
@@ -56,9 +57,11 @@ def check(ctx: RuleContext) -> None:
             if deadline is not None and deadline < ctx.today:
                 days = ctx.cal.working_days_between(rec.day, ctx.today)
                 ctx.add("RECORD-DEADLINE", OVERDUE, (rec.path, rec.at("date")),
-                         f"the record of the session on {rec.day} {late}, {days} working "
-                         f"days after the session; {policy} (by {deadline})", people,
-                         due=deadline, school=rec.school, severity=WARNING, hint=hint)
+                         f"the record of the session on {rec.day} {late}, "
+                         f"{plural(days, 'working day')} after the session; {policy} (by "
+                         f"{deadline})", people,
+                         due=deadline, school=rec.school, severity=ERROR, hint=hint,
+                         until_sent=True)
             else:
                 ctx.add("RECORD-DEADLINE", AWAITING, (rec.path, rec.at("date")),
                          f"the record of the session on {rec.day} {waiting}"
@@ -69,6 +72,7 @@ def check(ctx: RuleContext) -> None:
             done = "signed off by its supervisor" if ctx.signoffs.from_signatures else "committed"
             ctx.add("RECORD-DEADLINE", HISTORY, (rec.path, rec.at("date")),
                      f"the record of the session on {rec.day} was {done} on {first}, "
-                     f"{days} working days after the session; {policy} (by {deadline})",
+                     f"{plural(days, 'working day')} after the session; {policy} (by "
+                     f"{deadline})",
                      people, due=deadline, school=rec.school, severity=WARNING,
                      hint=HISTORY_HINT)

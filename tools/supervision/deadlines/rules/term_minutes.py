@@ -13,6 +13,7 @@ from supervision.deadlines.items import (
 )
 from supervision.deadlines.school_year import HalfTerm
 from supervision.problems import ERROR, WARNING
+from supervision.reporters import plural
 
 #: The rule ids this module reports (their rows are in supervision.rules).
 RULE_IDS = frozenset({"GROUP-SHARE", "TERM-MINUTES"})
@@ -55,7 +56,8 @@ def check(ctx: RuleContext) -> None:
             need = rules.term_minutes_min
             if ended and need is not None and total < need:
                 ctx.add("TERM-MINUTES", OVERDUE if recent else HISTORY, where,
-                         f"{pid} had {total} minutes of supervision in the {term} term; "
+                         f"{pid} had {plural(total, 'minute')} of supervision in the {term} "
+                         "term; "
                          f"the policy asks for at least {need}", people,
                          due=whole[-1].end, school=contract.school,
                          severity=ERROR if recent else WARNING,
@@ -63,7 +65,7 @@ def check(ctx: RuleContext) -> None:
             elif not ended and need is not None and total + planned < need and \
                     whole[-1].end <= ctx.soon(contract.school):
                 ctx.add("TERM-MINUTES", DUE, where,
-                         f"{pid} has {total} minutes held and {planned} booked in the "
+                         f"{pid} has {plural(total, 'minute')} held and {planned} booked in the "
                          f"{term} term, which ends on {whole[-1].end}; the policy asks for "
                          f"at least {need}", people, due=whole[-1].end,
                          school=contract.school)
