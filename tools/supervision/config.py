@@ -30,6 +30,8 @@ class School:
     id: str
     name: str
     profile: str | None = None
+    phase: str | None = None    # optional: reports combine schools of a phase
+    cluster: str | None = None  # optional: reports combine schools of a cluster
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +111,9 @@ def _config(typed: dict[str, Any], doc: Document, problems: list[Problem]) -> Co
             problems.append(problem("CONFIG-INVALID", doc.path, line, col,
                                     f"the school id '{raw['id']}' is used twice"))
             continue
-        schools[raw["id"]] = School(raw["id"], raw.get("name", raw["id"]), raw.get("profile"))
+        cluster = raw.get("cluster")
+        schools[raw["id"]] = School(raw["id"], raw.get("name", raw["id"]), raw.get("profile"),
+                                    raw.get("phase"), cluster.strip() if cluster else None)
     privacy = typed.get("privacy", {})
     policy = typed.get("policy", {})
     pattern = privacy.get("case_ref_pattern", DEFAULT_CASE_REF)

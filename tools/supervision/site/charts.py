@@ -65,9 +65,11 @@ def bars(title: str, labels: Sequence[str], series: Mapping[str, Sequence[Value]
         ax.set_yticks(ticks, labels)
         ax.invert_yaxis()
         ax.set_xlabel(ylabel)
+        ax.set_xlim(left=0)  # counts: no axis below zero
     else:
         ax.set_xticks(ticks, labels)
         ax.set_ylabel(ylabel)
+        ax.set_ylim(bottom=0)
     ax.set_title(title)
     ax.spines[["top", "right"]].set_visible(False)
     _legend(ax, len(series), horizontal)

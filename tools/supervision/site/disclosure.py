@@ -11,6 +11,8 @@ The rules (see the staff site's "About these reports" page):
   hidden cells must all be 1 (hidden counts are never 0);
 * a percentage is hidden when its base, its count or the count it leaves out is
   small (:func:`percent`);
+* tables that share a number (a total shown in two tables) are protected together
+  (:func:`protect_linked`): a shared number hidden in one is hidden in all;
 * a table of people is never broken down into a row about fewer than
   ``min_people`` people: small rows are pooled, and when even the pool is too
   small only the total is shown (:func:`pool_rows`).
@@ -136,14 +138,17 @@ def _candidates(grid: list[list[int]], hidden: set[Cell], cells: set[Cell]) -> l
                   if (r in rows or c in cols) and value != 0 and (r, c) not in hidden)
 
 
-def protect_grid(grid: list[list[int]], threshold: int) -> set[Cell]:
+def protect_grid(grid: list[list[int]], threshold: int,
+                 withhold: set[Cell] | frozenset[Cell] = frozenset()) -> set[Cell]:
     """Primary then secondary suppression; returns the hidden cells of ``grid``.
 
+    ``withhold``: cells to hide as well (a true zero is never hidden), e.g. because
+    another table showing the same number hides it there.
     Greedy: while some hidden cell can be worked out, hide one more cell sharing a
     line with an exposed one, choosing the one that leaves the fewest cells exposed, then the
     smallest count, then an inner cell rather than a total.
     """
-    hidden = primary(grid, threshold)
+    hidden = primary(grid, threshold) | {(r, c) for r, c in withhold if grid[r][c]}
     last_r, last_c = len(grid) - 1, len(grid[0]) - 1
     exposed = recoverable(grid, hidden)
     while exposed:
@@ -164,15 +169,43 @@ def protect_grid(grid: list[list[int]], threshold: int) -> set[Cell]:
 
 
 def protect(rows: list[str], cols: list[str], counts: list[list[int]],
-            threshold: int) -> Protected:
-    """Totals added, small counts hidden, and nothing hidden can be worked back."""
+            threshold: int, withhold: frozenset[tuple[str, str]] = frozenset()) -> Protected:
+    """Totals added, small counts hidden, and nothing hidden can be worked back.
+
+    ``withhold`` names (row, column) cells, TOTAL included, to hide as well."""
     grid = with_totals(counts) if rows else [[0] * (len(cols) + 1)]
-    hidden = protect_grid(grid, threshold)
+    labels_r, labels_c = [*rows, TOTAL], [*cols, TOTAL]
+    hidden = protect_grid(grid, threshold, {(labels_r.index(r), labels_c.index(c))
+                                            for r, c in withhold})
     cells = tuple(
         tuple(SUPPRESSED if (r, c) in hidden else value for c, value in enumerate(row))
         for r, row in enumerate(grid)
     )
     return Protected(tuple(rows) + (TOTAL,), tuple(cols) + (TOTAL,), cells)
+
+
+Spec = tuple[list[str], list[str], list[list[int]]]  # rows, columns, counts
+Link = tuple[tuple[int, str, str], ...]  # the same number in several tables: (table, row, col)
+
+
+def protect_linked(tables: list[Spec], links: list[Link], threshold: int) -> list[Protected]:
+    """Tables that show some of the same numbers, each protected on its own, and then
+    again until a shared number hidden in one table is hidden in every table that
+    shows it (otherwise the other table would give back what this one hides).
+    Hiding only ever grows, so this stops."""
+    withhold: list[set[tuple[str, str]]] = [set() for _ in tables]
+    while True:
+        out = [protect(*spec, threshold, frozenset(withhold[i]))
+               for i, spec in enumerate(tables)]
+        changed = False
+        for link in links:
+            if any(out[i].value(r, c) == SUPPRESSED for i, r, c in link):
+                for i, r, c in link:
+                    if out[i].value(r, c) != SUPPRESSED and out[i].value(r, c) != 0:
+                        withhold[i].add((r, c))
+                        changed = True
+        if not changed:
+            return out
 
 
 def percent(part: int | str, base: int | str, threshold: int) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 from supervision.deadlines.school_calendar import SchoolCalendar
 from supervision.deadlines.school_year import HalfTerm
 from supervision.repo import RecordsRepo
-from supervision.signing.signoff_dates import SignOffs, signed_on
+from supervision.signing.signoff_dates import SignOffs
 
 CASE_STATUSES = ("CP Plan", "CiN", "EHA", "other")
 TRAINING_STATES = ("Overdue", "Due within a half term", "In date", "Not known")
@@ -153,13 +153,6 @@ class Metrics:
                     self.in_scope(school, half.start, half.end))
         return self._by_school_half(count)
 
-    def sessions_held(self) -> Counts:
-        count: dict[tuple[str, str], int] = defaultdict(int)
-        for record in self.of_form("session"):
-            if record.half and record.facts.get("status") == "held":
-                count[(record.facts["school"], record.half.key)] += 1
-        return self._by_school_half(count)
-
     def group_sessions_held(self) -> Counts:
         count: dict[tuple[str, str], int] = defaultdict(int)
         for record in self.of_form("group-session"):
@@ -171,21 +164,6 @@ class Metrics:
         rules = self.rules(school)
         days = rules.record_due_working_days if rules else None
         return days if days is not None else DEFAULT_RECORD_DAYS
-
-    def signed_on_time(self) -> Counts | None:
-        """Held one-to-one sessions written up and signed within the profile's deadline."""
-        if self.signoffs is None:
-            return None
-        count: dict[tuple[str, str], int] = defaultdict(int)
-        for record in self.of_form("session"):
-            if not record.half or record.facts.get("status") != "held":
-                continue
-            school = record.facts["school"]
-            signed = signed_on(self.signoffs, record.path)
-            due = self.calendar.add_working_days(record.day, self.record_deadline(school))
-            if signed is not None and signed <= due:
-                count[(school, record.half.key)] += 1
-        return self._by_school_half(count)
 
     def cancellations(self) -> tuple[Counts, Counts]:
         """Cancelled sessions, and those rebooked within the profile's limit."""
