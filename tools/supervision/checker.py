@@ -118,12 +118,14 @@ class CheckResult:
     from_cache: int = 0
 
 
-def check_record(repo: RecordsRepo, relpath: str, privacy: bool = True) -> tuple[
-        list[Problem], dict[str, Any] | None]:
+def check_record(repo: RecordsRepo, relpath: str, privacy: bool = True,
+                 source: str | None = None) -> tuple[list[Problem], dict[str, Any] | None]:
     """Check one record file; never raises on bad content.
 
     ``privacy=False`` skips the privacy guard; only benchmarks use it, to measure
-    what the guard costs. No command offers it.
+    what the guard costs. No command offers it. ``source``: read the record's text
+    from this file instead (a draft being edited, e.g. `supervision edit`'s
+    temporary copy), checked exactly as if it were at ``relpath``.
     """
     found: list[Problem] = []
     top = relpath.split("/", 1)[0]
@@ -133,7 +135,7 @@ def check_record(repo: RecordsRepo, relpath: str, privacy: bool = True) -> tuple
                              "checked as a record"))
         return found, None
     max_bytes = repo.config.max_record_bytes if repo.config else 1_000_000
-    doc, parse_problems = parse_file(str(repo.root / relpath), relpath, max_bytes)
+    doc, parse_problems = parse_file(source or str(repo.root / relpath), relpath, max_bytes)
     found += parse_problems
     if doc is None:
         return found, None
