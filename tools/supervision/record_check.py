@@ -33,18 +33,21 @@ PARALLEL_THRESHOLD = 400
 CHUNK = 250
 
 
-def check_record(repo: RecordsRepo, relpath: str, privacy: bool = True) -> tuple[
-        list[Problem], dict[str, Any] | None]:
+def check_record(repo: RecordsRepo, relpath: str, privacy: bool = True,
+                 source: str | None = None) -> tuple[list[Problem], dict[str, Any] | None]:
     """Check one record file; never raises on bad content.
 
     ``privacy=False`` skips the privacy guard; only benchmarks use it, to measure
-    what the guard costs. No command offers it.
+    what the guard costs. No command offers it. ``source``: read the record's text
+    from this file instead (a draft being edited, e.g. `supervision edit`'s
+    temporary copy), checked exactly as if it were at ``relpath``.
     """
-    found, facts, _version = _check_file(repo, relpath, privacy, signing=False)
+    found, facts, _version = _check_file(repo, relpath, privacy, signing=False, source=source)
     return found, facts
 
 
-def _check_file(repo: RecordsRepo, relpath: str, privacy: bool, signing: bool) -> tuple[
+def _check_file(repo: RecordsRepo, relpath: str, privacy: bool, signing: bool,
+                source: str | None = None) -> tuple[
         list[Problem], dict[str, Any] | None, list[Any] | None]:
     """:func:`check_record`, and with ``signing`` what sign-off needs of this version
     (:func:`supervision.signing.signoff.facts_of_data`, as JSON), from the same parse."""
@@ -56,7 +59,7 @@ def _check_file(repo: RecordsRepo, relpath: str, privacy: bool, signing: bool) -
                              "checked as a record"))
         return found, None, None
     max_bytes = repo.config.max_record_bytes if repo.config else 1_000_000
-    doc, parse_problems = parse_file(str(repo.root / relpath), relpath, max_bytes)
+    doc, parse_problems = parse_file(source or str(repo.root / relpath), relpath, max_bytes)
     found += parse_problems
     version = None
     if signing:

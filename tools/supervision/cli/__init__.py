@@ -8,7 +8,7 @@ One module per command group (``cli/check.py``, ``cli/new.py``...). Each has
 Exit codes: 0 all good, 1 findings (or the action was refused), 2 usage error,
 3 internal error (a bug: please report it).
 
-May import: core, forms, deadlines, signing, privacy, site, demo, reading.
+May import: core, forms, deadlines, signing, privacy, site, demo, reading, editing.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "init": "supervision.cli.init",
     "join": "supervision.cli.join",
     "new": "supervision.cli.new",
+    "edit": "supervision.cli.edit",
     "check": "supervision.cli.check",
     "schema": "supervision.cli.schema",
     "profile": "supervision.cli.profile",
