@@ -129,6 +129,54 @@ def test_corpus_and_run_make_every_row(corpora: Path, tmp_path: Path) -> None:
     assert "not run" not in text
 
 
+def test_scaling_table_fills_every_cell(corpora: Path, tmp_path: Path) -> None:
+    """Two tiny corpora: the one-school corpus is made, the two-school one (already in
+    the folder, the same size) reused; the table goes between its own markers."""
+    page = tmp_path / "performance.md"
+    page.write_text("# Page\n\n<!-- benchmark:start -->\nkept table\n<!-- benchmark:end -->\n\n"
+                    "<!-- scaling:start -->\nstale\n<!-- scaling:end -->\nkept\n")
+    out = _run("scaling.py", "--folder", str(corpora), "--sizes", "1,2",
+               "--supervisees-per-school", "1", "--years", "1", "--write", str(page),
+               "--json", str(tmp_path / "scaling.json"), timeout=300)
+    assert f"making the corpus in {corpora / 'bench-scale-1'}" in out
+    assert "bench-scale-2 (" not in out and "another size" not in out  # reused
+
+    text = page.read_text()
+    assert "kept table" in text and text.endswith("<!-- scaling:end -->\nkept\n")
+    assert "stale" not in text
+    section = text.split("<!-- scaling:start -->")[1].split("<!-- scaling:end -->")[0]
+    lines = [line for line in section.splitlines() if line.startswith("| ")]
+    header = [c.strip() for c in lines[0].strip("|").split("|")]
+    assert re.fullmatch(r"1 school \(\d+ records, \d+ commits\)", header[1]), header
+    assert re.fullmatch(r"2 schools \(\d+ records, \d+ commits\)", header[2]), header
+    scaling, run = _import("scaling"), _import("run")
+    rows = {line.split(" | ")[0][2:]: [c.strip() for c in line.strip("|").split("|")]
+            for line in lines[1:]}
+    assert set(rows) == {run.LABELS[key] for key in scaling.ROWS}
+    for label, cells in rows.items():
+        assert all(CELL.match(cell) for cell in cells[1:3]), (label, cells)
+    assert "**Does the one-record check stay flat?** The check of one just-edited" in section
+    assert "**Load** (1, 5 and 15 minute averages)" in section
+
+    saved = json.loads((tmp_path / "scaling.json").read_text())
+    assert [c["corpus"]["schools"] for c in saved["corpora"]] == [1, 2]
+    assert all(c["outcome"]["verify_errors"] == 0 for c in saved["corpora"])
+    # Seconds and MiB in each cell are the measured median and peak of that corpus.
+    for column, saved_column in zip(header[1:3], saved["corpora"], strict=True):
+        figures = saved_column["measures"]["check_edited"]
+        assert (f"{figures['median']:.2f} s, {max(figures['peak_mib'])} MiB"
+                == rows[run.LABELS["check_edited"]][header.index(column)])
+    # The table again from the saved figures, measuring nothing; without --write it is
+    # only printed.
+    again = tmp_path / "again.md"
+    again.write_text("untouched\n")
+    printed = _run("scaling.py", "--from-json", str(tmp_path / "scaling.json"))
+    assert section.strip() in printed and again.read_text() == "untouched\n"
+    _run("scaling.py", "--from-json", str(tmp_path / "scaling.json"), "--write", str(again))
+    assert again.read_text().startswith("untouched\n\n<!-- scaling:start -->\n")
+    assert section.strip() in again.read_text()
+
+
 def _measures(run: ModuleType, **figures: tuple[float, int]) -> dict:
     measures = {key: run.Measure(key, label) for key, label in run.LABELS.items()}
     for key, (seconds, mib) in figures.items():
@@ -151,6 +199,26 @@ def test_targets_and_ratios_come_from_the_figures() -> None:
     assert "| not run | 0 |" in row["verify_cold"]
     text = run.missed_text(measures)
     assert text.startswith("**Targets missed**: ") and "Not run: " in text
+
+
+def test_flat_verdict_comes_from_the_figures() -> None:
+    """The one-record check is called flat only if it grows less than FLAT times."""
+    run, scaling, corpus = _import("run"), _import("scaling"), _import("corpus")
+
+    def column(schools: int, records: int, edited: float) -> object:
+        stats = corpus.CorpusStats(records=records, commits=records * 2, schools=schools)
+        return scaling.Column(f"bench-scale-{schools}", stats, _measures(
+            run, check_edited=(edited, 90), check_one=(0.1, 40)))
+
+    flat = scaling.flat_text([column(12, 5000, 0.20), column(100, 44000, 0.25)])
+    assert "1.2 times as long for 8.8 times the records, so it stays flat" in flat
+    assert "under the 0.3 s target on every corpus" in flat
+    grows = scaling.flat_text([column(12, 5000, 0.20), column(100, 44000, 0.60)])
+    assert "3.0 times as long" in grows and "does not stay flat" in grows
+    assert "over the 0.3 s target on the corpora of 100 schools" in grows
+    assert "Not known" in scaling.flat_text([column(12, 5000, 0.2)])
+    assert scaling.parse(["--sizes", "25,12", "100"]).sizes == [12, 25, 100]
+    assert scaling.parse([]).sizes == [12, 25, 50, 100] and scaling.parse([]).write is None
 
 
 def test_ensure_corpus_leaves_other_folders_alone(tmp_path: Path) -> None:
