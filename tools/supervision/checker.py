@@ -330,11 +330,10 @@ class Checker:
         calendar = self.repo.root / self._calendar_folder()
         extra = sorted(str(p.relative_to(self.repo.root)) for p in calendar.glob("*.y*ml")) \
             if calendar.is_dir() else []
-        for relpath in [*files, *extra]:
-            st = self._stamp(relpath)
-            if st is None:
-                return None
-            digest.update(f"{relpath}:{st};".encode())
+        stamps = [(relpath, self._stamp(relpath)) for relpath in [*files, *extra]]
+        if any(st is None for _path, st in stamps):
+            return None
+        digest.update(";".join(f"{relpath}:{st}" for relpath, st in stamps).encode())
         return digest.hexdigest()
 
     def _run_with_results_cache(self, paths: list[str] | None) -> CheckResult | None:
