@@ -127,3 +127,80 @@ def test_two_commands_at_once_never_corrupt_the_store(agenda_repo, tmp_path: Pat
         with sqlite3.connect(store) as conn:
             assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert _findings(root) == expected
+
+
+def _whole_truth_at(root: Path, relpath: str) -> list[tuple]:
+    return [f for f in _findings(root, "--no-cache") if f[0] == relpath]
+
+
+def _git_commands_of_check(root: Path, *args: str) -> str:
+    """GIT_TRACE of a check: which git commands it ran."""
+    trace = root.parent / "git-trace.txt"
+    trace.unlink(missing_ok=True)
+    env = {**git_env(), "GIT_TRACE": str(trace)}
+    done = subprocess.run([str(BIN / "supervision"), "check", "--format", "json", *args],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode in (0, 1), done.stderr
+    return trace.read_text()
+
+
+def test_the_flat_path_sees_every_change_git_can_make(corpus: Path, tmp_path: Path) -> None:
+    """After a check, the next one asks git what changed since instead of reading every
+    record's stamp (supervision.signing.worktree). Whatever happened in between (a new
+    file, an edit, a commit, an edit undone after a check stored it, a deletion), a
+    one-record check gives the whole check's findings at that path.
+
+    The probe: a copy of a session, for the same supervisee, makes the session's own
+    findings change (its actions are now "not reviewed" by the copy, the later session),
+    so a check of the session that missed the copy would say less than the whole check.
+    """
+    import shutil
+
+    root = tmp_path / "trust"
+    shutil.copytree(corpus, root, symlinks=True)
+    records = sorted(str(p.relative_to(root)) for p in (root / "records").rglob("*.yaml"))
+    one = [r for r in records if r.endswith("-session.yaml") and "/groups/" not in r][3]
+    copy = one.replace("-session.yaml", "-session-copy.yaml")
+    others = [r for r in records if "/groups/" not in r and r.split("/")[1] != one.split("/")[1]]
+    text = (root / one).read_text()
+    supervisee = text.split("supervisee:", 1)[1].split()[0]
+    stranger = (root / others[0]).read_text().split("supervisee:", 1)[1].split()[0]
+    away = text.replace(f"supervisee: {supervisee}", f"supervisee: {stranger}")
+    alone = _whole_truth_at(root, one)
+
+    def same_as_whole(relpath: str = one) -> list[tuple]:
+        found = _findings(root, relpath)
+        assert found == _whole_truth_at(root, relpath), relpath
+        return found
+
+    assert _findings(root) is not None  # a whole check leaves the mark
+    trace = _git_commands_of_check(root, one)
+    # the flat path: git is asked what differs from the marked commit, not for every stamp
+    assert "diff-index" in trace
+    assert "'ls-files' '-s' '-z' '--' 'records' 'contracts'" not in trace
+    # 1. a new file outside git
+    (root / copy).write_text(text)
+    assert same_as_whole() != alone
+    # 2. committed: HEAD moves away from the marked commit
+    subprocess.run(["git", "add", copy], cwd=root, check=True, env=git_env())
+    subprocess.run(["git", "commit", "-q", "--no-verify", "--no-gpg-sign", "-m", "copy"],
+                   cwd=root, check=True, env=git_env())
+    assert _findings(root) is not None
+    assert same_as_whole() != alone
+    # 3. edited so it shares no one with the session, checked (the store keeps that
+    #    version), then undone: the committed version is back, and shares again
+    (root / copy).write_text(away)
+    assert same_as_whole() == alone
+    _findings(root, copy)  # stores the edited version (not compared: RECORD-DEADLINE is a
+    # warning while the record being committed is the one checked)
+    subprocess.run(["git", "checkout", "-q", "--", copy], cwd=root, check=True, env=git_env())
+    assert same_as_whole() != alone
+    # 4. the same after another command (status) stored the edited version
+    (root / copy).write_text(away)
+    assert run_cli("status", "--format", "json", cwd=root, env=git_env()).code == 0
+    subprocess.run(["git", "checkout", "-q", "--", copy], cwd=root, check=True, env=git_env())
+    assert same_as_whole() != alone
+    # 5. deleted
+    (root / copy).unlink()
+    assert same_as_whole() == alone
+    assert _findings(root) == _findings(root, "--no-cache")

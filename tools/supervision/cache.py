@@ -19,6 +19,7 @@ corrupt or unwritable store only costs time (the tools then keep rows in memory)
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -48,8 +49,10 @@ def cache_dir(root: Path) -> Path:
     return root / ".supervision-cache"
 
 
+@functools.cache
 def code_fingerprint() -> str:
-    """Changes whenever the installed package's code or built-in profiles change."""
+    """Changes whenever the installed package's code or built-in profiles change (worked
+    out once per process: every store namespace's salt starts from it)."""
     digest = hashlib.sha256(f"{supervision.__version__}:{CACHE_FORMAT}:{sys.version}".encode())
     package = Path(supervision.__file__).parent
     for folder, dirs, files in os.walk(package):
@@ -213,6 +216,24 @@ class Cache:
         return {key: _stamp_value(stamp) for key, stamp in self.conn.execute(
             "SELECT key, stamp FROM rows WHERE ns = ? AND salt = ?", (self.ns, self.salt))}
 
+    def stamps_of(self, keys: Iterable[str]) -> dict[str, Any]:
+        """The stored stamp of each of ``keys`` that has a row (no values read)."""
+        wanted = list(keys)
+        found: dict[str, Any] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start:start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            found.update((key, _stamp_value(st)) for key, st in self.conn.execute(
+                f"SELECT key, stamp FROM rows WHERE ns = ? AND salt = ? AND key IN ({marks})",
+                (self.ns, self.salt, *chunk)))
+        return found
+
+    def newest_row(self) -> int:
+        """The highest row id in this namespace: it moves whenever a row is written."""
+        found = self.conn.execute("SELECT max(rowid) FROM rows WHERE ns = ?",
+                                  (self.ns,)).fetchall()
+        return int(found[0][0] or 0) if found else 0
+
     def keys_for(self, people: Iterable[str]) -> set[str]:
         """Keys stored with any of these people (see ``put``'s ``people``)."""
         wanted = sorted(set(people))
@@ -229,6 +250,12 @@ class Cache:
     def put(self, key: str, stamp: Any, value: Any, people: list[str] | None = None) -> None:
         self._put[key] = (stamp, value, people)
         self._drop.discard(key)
+
+    def drop(self, keys: Iterable[str]) -> None:
+        """Forget these keys' rows (at the next ``save``)."""
+        for key in keys:
+            self._put.pop(key, None)
+            self._drop.add(key)
 
     def prune(self, keep: set[str]) -> None:
         """Forget every key not in ``keep`` (a whole-repository run: deleted files)."""

@@ -24,11 +24,12 @@ from supervision.config import CONFIG_FILE, PEOPLE_FILE
 from supervision.forms.facts import FACTS_VERSION
 from supervision.problems import ERROR, Problem
 from supervision.record_check import _check_many, _row, check_record
-from supervision.repo import RECORD_DIRS, RecordsRepo
+from supervision.repo import RECORD_DIRS, RecordsRepo, is_record_path
 
 if TYPE_CHECKING:
     from supervision.deadlines.school_calendar import SchoolCalendar
     from supervision.signing.signoff_dates import SignoffSource
+    from supervision.signing.worktree import Changes
 
 CACHE_MIN_FILES = 50  # below this, checking is quicker than loading the cache
 
@@ -126,6 +127,14 @@ class Checker:
         #: callers that need the facts of every record leave it off).
         self.results_cache = results_cache
         self._salt_value: str | None = None
+        #: What git says may have changed since the store's mark (see _changes).
+        self._flat: Changes | None = None
+        self._flat_read = False
+        self._refreshed: set[str] = set()  # records whose row this run wrote
+        self._stale: set[str] = set()  # stored rows of records that are gone
+        #: Every stored row fits its record now (this run wrote or judged every other).
+        self._rows_fit = False
+        self._digest: int | None = None  # every record's stamp, summed (see worktree)
 
     def _calendar_folder(self) -> str:
         folder = self.repo.config.calendar if self.repo.config else "calendar"
@@ -148,8 +157,11 @@ class Checker:
 
     def _stamp(self, relpath: str) -> str | None:
         """A file's blob id, found once per run (the results key and the store share it):
-        from git's index for every record at once, hashed for anything else."""
-        if not self._blobs_read and self.use_cache:
+        from git's index for every record at once, hashed for anything else. On the flat
+        path (:meth:`_changes`) only the records asked about are looked up."""
+        if relpath in self._stamps:
+            return self._stamps[relpath]
+        if self._changes() is None and not self._blobs_read and self.use_cache:
             self._stamps.update(self.repo.record_blobs())
             self._blobs_read = True
         if relpath not in self._stamps:
@@ -162,8 +174,10 @@ class Checker:
         ``keep``: only findings at these paths are wanted (facts come for every path).
         """
         result = CheckResult()
-        use_cache = self.use_cache and len(self.repo_files()) >= CACHE_MIN_FILES
+        use_cache = self.use_cache and self._record_count() >= CACHE_MIN_FILES
         cache = Cache(self.repo.root, "check", self._salt()) if use_cache else None
+        if cache is not None:
+            self._stamps_for(cache, relpaths)
         todo: list[str] = []
         problems = result.problems
         facts_by_path = result.facts
@@ -194,13 +208,15 @@ class Checker:
             if cache is not None and st is not None:
                 rows = [_row(p) for p in found_now]
                 cache.put(relpath, st, (rows, facts), people=_people_of(facts))
+                self._refreshed.add(relpath)
                 if versions is not None and version is not None:
                     versions.put(st, "", version)
         if versions is not None:
             versions.save()
             versions.close()
         if cache is not None:
-            if len(relpaths) == len(self.repo_files()):  # a whole-repo run: forget deleted files
+            if self._files is not None and len(relpaths) == len(self._files):
+                # a whole-repo run: forget deleted files
                 cache.prune(set(relpaths))
             cache.save()
             cache.close()
@@ -231,18 +247,23 @@ class Checker:
         not hold as it is now (it may share one). Whatever is outside the pool shares no
         person with them, so the rules' findings at these paths are the same as with
         every record."""
-        files = self.repo_files()
-        if not self.use_cache or len(files) < CACHE_MIN_FILES:
-            return sorted(set(files) | set(records))  # a missing or stray path is judged too
+        changes = self._changes()
+        if changes is None:
+            files = self.repo_files()
+            if not self.use_cache or len(files) < CACHE_MIN_FILES:
+                return sorted(set(files) | set(records))  # a missing or stray path too
         first = self.records(records)
         people = {p for path in records for p in _people_of(first.facts.get(path))}
         cache = Cache(self.repo.root, "check", self._salt())
         try:
-            stored = cache.stamps()
-            unknown = {p for p in files if stored.get(p) != self._stamp(p)}
             sharing = cache.keys_for(people) if people else set()
+            if changes is not None:  # every other stored row fits its record
+                return sorted(set(records) | changes.unknown | (sharing - changes.gone))
+            stored = cache.stamps()
         finally:
             cache.close()
+        unknown = {p for p in files if stored.get(p) != self._stamp(p)}
+        self._stale = set(stored) - set(files)
         listed = set(files)
         return sorted(set(records) | unknown | (sharing & listed))
 
@@ -255,6 +276,9 @@ class Checker:
         """Check the whole repository (``paths`` None) or only the given files."""
         self._stamps = {}  # files may have changed since an earlier run of this checker
         self._blobs_read = False
+        self._flat, self._flat_read, self._digest = None, False, None
+        self._refreshed, self._stale, self._rows_fit = set(), set(), False
+        self._files = None
         if self.results_cache and self.use_cache:
             cached = self._run_with_results_cache(paths)
             if cached is not None:
@@ -262,6 +286,8 @@ class Checker:
         result, always = self._compute(paths)
         result.problems += always
         result.problems.sort(key=Problem.sort_key)
+        if self.use_cache:
+            self._leave_mark()
         return result
 
     def _compute(self, paths: list[str] | None) -> tuple[CheckResult, list[Problem]]:
@@ -278,11 +304,12 @@ class Checker:
             shown = config_problems if paths is None else [
                 p for p in config_problems if p.path in paths or p.path == CONFIG_FILE]
             return CheckResult(problems=shown or config_problems), []
-        all_records = self.repo_files()
         if paths is None:
             wanted = None
+            all_records = self.repo_files()
             helper = self._verify_alongside()
             result = self.records(all_records)
+            self._rows_fit = True
             if helper is not None:
                 from supervision.signing.background import finish
 
@@ -300,8 +327,11 @@ class Checker:
                 pool = sorted(set(records))
             elif set(records) == set(paths):
                 pool = self.related_pool(records)
+                self._rows_fit = True  # the pool holds every record whose row did not fit
             else:  # settings or the calendar are asked about: findings may sit anywhere
-                pool = all_records
+                self._flat, self._flat_read = None, True
+                pool = self.repo_files()
+                self._rows_fit = True
             result = self.records(pool, keep=wanted)
             result.problems = [p for p in config_problems if p.path in wanted] + [
                 p for p in result.problems if p.path in wanted]
@@ -317,12 +347,31 @@ class Checker:
         return result, always
 
     # -- the results cache ------------------------------------------------------------
-    def _results_key(self, files: list[str]) -> str | None:
+    def _records_digest(self) -> int | None:
+        """Every record's path and stamp, summed (see :mod:`supervision.signing.worktree`);
+        None if a record cannot be read."""
+        if self._digest is None:
+            changes = self._changes()
+            if changes is not None:
+                self._digest = changes.digest
+            else:
+                from supervision.signing.worktree import digest_of
+
+                stamps = [(relpath, self._stamp(relpath)) for relpath in self.repo_files()]
+                if any(st is None for _path, st in stamps):
+                    return None
+                self._digest = digest_of((p, st) for p, st in stamps if st is not None)
+        return self._digest
+
+    def _results_key(self) -> str | None:
         """Everything a run's findings depend on; None if a file cannot be read."""
         import hashlib
 
         from supervision.signing.commit_dates import head_commit
 
+        records = self._records_digest()
+        if records is None:
+            return None
         digest = hashlib.sha256()
         rules = ",".join(f"{r.__module__}.{r.__qualname__}" for r in self.cross_rules)
         digest.update(f"{self._salt()}|{self.today}|"
@@ -330,10 +379,11 @@ class Checker:
         calendar = self.repo.root / self._calendar_folder()
         extra = sorted(str(p.relative_to(self.repo.root)) for p in calendar.glob("*.y*ml")) \
             if calendar.is_dir() else []
-        stamps = [(relpath, self._stamp(relpath)) for relpath in [*files, *extra]]
+        stamps = [(relpath, stamp(str(self.repo.root / relpath))) for relpath in extra]
         if any(st is None for _path, st in stamps):
             return None
         digest.update(";".join(f"{relpath}:{st}" for relpath, st in stamps).encode())
+        digest.update(f"|{records:064x}".encode())
         return digest.hexdigest()
 
     def _run_with_results_cache(self, paths: list[str] | None) -> CheckResult | None:
@@ -347,10 +397,9 @@ class Checker:
         setting or a missing file are never answered from here: findings in settings
         are shown as warnings when files are named (see deadlines.time_rules.time_rules).
         """
-        files = self.repo_files()
-        if paths is not None and not set(paths) <= set(files):
+        if paths is not None and not all(self._is_record_file(p) for p in paths):
             return None
-        key = self._results_key(files)
+        key = self._results_key()
         if key is None:
             return None
         cache = Cache(self.repo.root, "results", key)
@@ -364,6 +413,7 @@ class Checker:
             cache.clear()
             cache.put("run", [0], stored)
             cache.save()
+            self._leave_mark()
         cache.close()
         rows, always_rows, checked = stored
         problems = [Problem(*row) for row in rows]
@@ -379,3 +429,65 @@ class Checker:
         problems += [Problem(*row) for row in always_rows]
         problems.sort(key=Problem.sort_key)
         return CheckResult(problems=problems, checked=checked)
+
+    # -- the flat path: what git says changed since the store last matched -------------
+    def _is_record_file(self, relpath: str) -> bool:
+        """Whether ``relpath`` is a record file that exists (as :meth:`repo_files` lists)."""
+        return is_record_path(relpath) and os.path.isfile(self.repo.root / relpath)
+
+    def _record_count(self) -> int:
+        changes = self._changes()
+        return changes.count if changes is not None else len(self.repo_files())
+
+    def _changes(self) -> Changes | None:
+        """The records that may differ from their stored rows, from the store's mark and
+        git (see :mod:`supervision.signing.worktree`); None: every record's stamp must be
+        read instead (no usable mark, or git cannot say)."""
+        if not self._flat_read:
+            self._flat_read = True
+            self._flat = self._read_changes() if self.use_cache else None
+        return self._flat
+
+    def _read_changes(self) -> Changes | None:
+        from supervision.signing.worktree import read_changes
+
+        changes = read_changes(self.repo.root, self._salt(), CACHE_MIN_FILES)
+        if changes is not None:
+            self._stamps.update(changes.stamps)
+        return changes
+
+    def _stamps_for(self, cache: Cache, relpaths: list[str]) -> None:
+        """On the flat path, the stamps of records git says are unchanged are the stored
+        ones: read them in one query rather than every record's from git."""
+        if self._changes() is None:
+            return
+        missing = [p for p in relpaths if p not in self._stamps]
+        if missing:
+            found = cache.stamps_of(missing)
+            for relpath in missing:
+                st = found.get(relpath)
+                self._stamps[relpath] = st if st is not None else stamp(
+                    str(self.repo.root) + os.sep + relpath)
+
+    def _leave_mark(self) -> None:
+        """After a run that left every record's stored row fitting its record, say so,
+        so that the next run need only ask git what changed since (see
+        :mod:`supervision.signing.worktree`)."""
+        from supervision.signing import worktree
+        from supervision.signing.commit_dates import head_commit
+
+        changes = self._changes()
+        if changes is None and not self._rows_fit:
+            return
+        head = head_commit(self.repo.root)
+        count = self._record_count()
+        digest = self._records_digest()
+        if head is None or digest is None or count < CACHE_MIN_FILES:
+            return
+        stale = set(changes.gone) if changes is not None else set(self._stale)
+        # rows this run did not write again stay in question
+        unsure = changes.unknown - self._refreshed if changes is not None else set()
+        # what differed from HEAD when the run began, if HEAD is still the marked commit
+        differing = changes.now if changes is not None and changes.head == head else None
+        worktree.leave_mark(self.repo.root, self._salt(), head, count, digest, stale, unsure,
+                            differing)

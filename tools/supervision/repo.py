@@ -23,6 +23,14 @@ RECORD_DIRS = ("records", "contracts")
 RECORD_SUFFIXES = (".yaml", ".yml")
 
 
+def is_record_path(relpath: str) -> bool:
+    """Whether a relative path names a record file, as :meth:`RecordsRepo.record_files`
+    lists them: under records/ or contracts/, a YAML suffix, no hidden folder or file."""
+    parts = relpath.split("/")
+    return (len(parts) > 1 and parts[0] in RECORD_DIRS and relpath.endswith(RECORD_SUFFIXES)
+            and not any(part.startswith(".") for part in parts))
+
+
 class NotARecordsRepo(Exception):
     """Raised when no supervision.yml is found; the CLI turns it into exit 2."""
 

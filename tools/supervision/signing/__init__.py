@@ -7,7 +7,8 @@ GnuPG keyring (``keyring``, python-gnupg), who may sign at a point in history
 (``signoff``), the one-pass history verifier and record statuses (``verify``,
 with its result types in ``analysis``), one record's audit trail for
 ``supervision history`` (``history``), the days each record was committed
-(``commit_dates``), sign-off dates as the time rules and reports see them
+(``commit_dates``), which records differ from what the store last matched
+(``worktree``), sign-off dates as the time rules and reports see them
 (``signoff_dates``) and the pre-receive gate on the git server (``gate``).
 
 Entry points: ``verify.Verifier``, ``history.record_history``,

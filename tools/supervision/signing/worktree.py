@@ -1,0 +1,201 @@
+"""Which records may differ from what the store holds, asked of git rather than found by
+reading every file, so that checking one record costs little in a trust of thousands.
+
+After a check, the store matches the working folder: it holds one row per record,
+made from the record's bytes as they were (:mod:`supervision.checker`). The checker
+then leaves a :class:`Mark`: the commit at HEAD, the records whose working copy
+differed from that commit, how many records there were, a digest of every record's
+stamp, and the newest row id of the check's namespace. The next check asks git which
+records differ from the marked commit now (:func:`differing_from`: ``git diff-index``,
+which uses the stat data in git's index, plus untracked files). A record in neither
+list has the bytes it had in the marked commit, and so the bytes its row was made
+from: its row still fits and is not looked at. Only the records in either list are.
+
+The mark is void, and the checker reads every record's stamp as before, when it is
+missing or from other settings (its salt), when any row of the check's namespace was
+written since without a new mark (the newest row id moved: another command stored a
+record that may have changed back since), or when git cannot answer.
+
+The digest is a sum of per-record hashes modulo 2**256, so a check that looked at a few
+records updates it from their old and new stamps instead of hashing every stamp again;
+it keys the store's whole-run findings (a cache key, not a security boundary).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from supervision.cache import Cache, stamp
+from supervision.repo import RECORD_DIRS, is_record_path
+
+MARK_NAMESPACE = "check-mark"
+#: More records than this differing from the marked commit: reading every stamp is as quick.
+MAX_DIFFERING = 3000
+_MOD = 1 << 256
+_GIT = ("git", "-c", "core.quotePath=false", "--literal-pathspecs")
+
+
+@dataclass
+class Mark:
+    """The state of the working folder when the store last matched it."""
+
+    head: str
+    differing: list[str]
+    count: int
+    digest: int
+    rowmark: int
+
+    def as_value(self) -> list[Any]:
+        return [self.head, self.differing, self.count, f"{self.digest:064x}", self.rowmark]
+
+    @classmethod
+    def from_value(cls, value: Any) -> Mark | None:
+        try:
+            head, differing, count, digest, rowmark = value
+            return cls(str(head), [str(p) for p in differing], int(count), int(digest, 16),
+                       int(rowmark))
+        except (TypeError, ValueError):
+            return None
+
+
+def stamp_hash(path: str, stamp: str) -> int:
+    """One record's share of the digest."""
+    return int.from_bytes(hashlib.sha256(f"{path}\0{stamp}".encode()).digest(), "big")
+
+
+def digest_of(stamps: Iterable[tuple[str, str]]) -> int:
+    return sum(stamp_hash(path, st) for path, st in stamps) % _MOD
+
+
+def updated_digest(digest: int, before: dict[str, str], after: dict[str, str]) -> int:
+    """``digest`` with the records in ``before`` (path -> old stamp) taken out and those in
+    ``after`` (path -> new stamp) put in."""
+    digest -= sum(stamp_hash(p, s) for p, s in before.items())
+    digest += sum(stamp_hash(p, s) for p, s in after.items())
+    return digest % _MOD
+
+
+def _git(root: Path, *args: str) -> bytes | None:
+    try:
+        done = subprocess.run([*_GIT, *args], cwd=root, capture_output=True, timeout=120)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def _paths(out: bytes) -> set[str]:
+    return {p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p}
+
+
+def differing_from(root: Path, commit: str, dirs: tuple[str, ...],
+                   is_record: Callable[[str], bool]) -> dict[str, str | None] | None:
+    """Records under ``dirs`` whose working copy is not what ``commit`` holds (changed,
+    added, deleted or untracked, ignored files included as the checker lists them), each
+    with its blob id in git's index when the working copy matches the index (None: read
+    the file). None when git cannot say (not a repository, an unknown commit)."""
+    changed = _git(root, "diff-index", "--raw", "-z", "--no-renames", "--relative",
+                   commit, "--", *dirs)
+    if changed is None:
+        return None
+    untracked = _git(root, "ls-files", "--others", "-z", "--", *dirs)
+    if untracked is None:
+        return None
+    found: dict[str, str | None] = {}
+    fields = changed.split(b"\0")
+    for meta, name in zip(fields[0::2], fields[1::2], strict=False):
+        parts = meta.split()
+        path = name.decode("utf-8", "surrogateescape")
+        if len(parts) >= 4 and is_record(path):
+            blob = parts[3].decode()
+            found[path] = None if blob.strip("0") == "" else blob
+    found.update((p, None) for p in _paths(untracked) if is_record(p))
+    return found
+
+
+def blobs_of(root: Path, paths: list[str], known: dict[str, str | None],
+             hash_file: Callable[[str], str | None]) -> dict[str, str]:
+    """The stamp of each of ``paths`` that exists, as ``RecordsRepo.record_blobs`` gives
+    it: the blob id in git's index when ``known`` has it (the working copy matches the
+    index), else the file's bytes hashed."""
+    out: dict[str, str] = {}
+    for path in paths:
+        blob = known.get(path)
+        if blob is None:
+            full = os.path.join(root, path)
+            blob = hash_file(full) if os.path.isfile(full) else None
+        if blob is not None:
+            out[path] = blob
+    return out
+
+
+@dataclass
+class Changes:
+    """What git says since the mark: records whose stored row no longer fits (or that have
+    none), records gone since, how many records there are now, the digest of every
+    record's stamp now, and the stamps found (None: the record is gone)."""
+
+    unknown: set[str]
+    gone: set[str]
+    count: int
+    digest: int
+    stamps: dict[str, str | None]
+    #: The marked commit, and what differed from it when the run began.
+    head: str = ""
+    now: frozenset[str] = frozenset()
+
+
+def read_changes(root: Path, salt: str, min_count: int) -> Changes | None:
+    """The changes since the store's mark, or None when the mark cannot be used (missing,
+    from other settings, rows written since, too many records changed, git cannot say)."""
+    marks = Cache(root, MARK_NAMESPACE, salt)
+    cache = Cache(root, "check", salt)
+    try:
+        mark = Mark.from_value(marks.get("mark", []))
+        if mark is None or mark.count < min_count or cache.newest_row() != mark.rowmark:
+            return None
+        now = differing_from(root, mark.head, RECORD_DIRS, is_record_path)
+        if now is None:
+            return None
+        candidates = sorted(set(now) | set(mark.differing))
+        if len(candidates) > MAX_DIFFERING:
+            return None
+        before = cache.stamps_of(candidates)
+    finally:
+        marks.close()
+        cache.close()
+    after = blobs_of(root, candidates, now, stamp)
+    stamps: dict[str, str | None] = dict.fromkeys(candidates)
+    stamps.update(after)
+    return Changes(unknown={p for p, st in after.items() if before.get(p) != st},
+                   gone=set(before) - set(after), count=mark.count - len(before) + len(after),
+                   digest=updated_digest(mark.digest, before, after), stamps=stamps,
+                   head=mark.head, now=frozenset(now))
+
+
+def leave_mark(root: Path, salt: str, head: str, count: int, digest: int, stale: set[str],
+               unsure: set[str], differing: frozenset[str] | None = None) -> None:
+    """Mark the store as matching the working folder: ``stale`` rows (records gone) are
+    dropped first; ``unsure`` records (rows not written again) stay in question.
+    ``differing``: what differs from ``head``, when the caller already asked git."""
+    cache = Cache(root, "check", salt)
+    marks = Cache(root, MARK_NAMESPACE, salt)
+    try:
+        cache.drop(stale)
+        cache.save()
+        if differing is None:
+            found = differing_from(root, head, RECORD_DIRS, is_record_path)
+            if found is None:
+                return
+            differing = frozenset(found)
+        mark = Mark(head, sorted(differing | unsure), count, digest, cache.newest_row())
+        marks.put("mark", [], mark.as_value())
+        marks.save()
+    finally:
+        cache.close()
+        marks.close()
