@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "sign": "supervision.cli.sign",
     "verify": "supervision.cli.verify",
     "show": "supervision.cli.show",
+    "export": "supervision.cli.export",
     "history": "supervision.cli.history",
     "submit": "supervision.cli.submit",
     "demo": "supervision.cli.demo",
