@@ -8,7 +8,7 @@ One module per command group (``cli/check.py``, ``cli/new.py``...). Each has
 Exit codes: 0 all good, 1 findings (or the action was refused), 2 usage error,
 3 internal error (a bug: please report it).
 
-May import: core, forms, deadlines, signing, privacy, site, demo, reading.
+May import: core, forms, deadlines, signing, privacy, site, demo, reading, admin.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ COMMANDS: dict[str, str] = {
     "verify": "supervision.cli.verify",
     "show": "supervision.cli.show",
     "export": "supervision.cli.export",
+    "retention": "supervision.cli.retention",
     "history": "supervision.cli.history",
     "submit": "supervision.cli.submit",
     "demo": "supervision.cli.demo",
