@@ -42,6 +42,7 @@ COMMANDS: dict[str, str] = {
     "show": "supervision.cli.show",
     "export": "supervision.cli.export",
     "retention": "supervision.cli.retention",
+    "reassign": "supervision.cli.reassign",
     "history": "supervision.cli.history",
     "submit": "supervision.cli.submit",
     "demo": "supervision.cli.demo",
