@@ -130,9 +130,10 @@ def run(args: argparse.Namespace) -> int:
         raise Refused(f"cannot write into {args.output}: {exc.strerror or exc}",
                       "Choose a folder you can write to.") from None
     person = export.person
+    part = (f", {len(export.part)} in part (group records, and records about others that "
+            "name them: only their own part)") if export.part else ""
     print(f"Wrote {plural(len(export.records), 'record')} about "
-          f"{person.name} ({person.id}) to {args.output}: {len(export.whole)} in full, "
-          f"{len(export.part)} in part (group records without their written answers).")
+          f"{person.name} ({person.id}) to {args.output}: {len(export.whole)} in full{part}.")
     print(f"Open {target / 'index.html'} first: it lists every record and says what was "
           "left out and why. export.json is the same as data.")
     if export.unreadable:

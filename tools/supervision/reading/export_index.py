@@ -91,7 +91,7 @@ def index_html(export: Export, links: dict[str, str]) -> str:
     for item in export.records:
         link = links.get(item.path)
         name = f'<a href="{_e(link)}">{_e(item.form.title)}</a>' if link else _e(item.form.title)
-        where = _e(item.status) + (" (deleted)" if item.deleted else "")
+        where = _e(item.status)
         rows.append([_e(_day(item.date)), name, f"<code>{_e(item.path)}</code>",
                      _e(_part(item)), where])
     parts.append(_table(["Date", "Record", "Path", "Your part", "Where it stands"], rows,
