@@ -135,6 +135,25 @@ def test_a_signed_record_is_never_edited(absence: SignedRepo) -> None:
     assert "supervisor: deputy-sample" in (absence.root / SIGNED_PLANNED).read_text()
 
 
+def test_the_new_contract_starts_from_the_contract_as_the_records_hold_it(
+        absence: SignedRepo) -> None:
+    """The contract in force amended but not yet signed again: the new contract carries
+    the amendment (both sign the new one anyway), not the text first agreed."""
+    import yaml
+
+    terms = yaml.safe_load((absence.root / CONTRACT).read_text())
+    first = terms["setting"]
+    terms["setting"] = "The library office, AMENDED-SETTING-MARKER, door closed"
+    absence.write(CONTRACT, terms)
+    absence.commit("supervisor", "Contract: a new room", CONTRACT)
+    assert absence.status(CONTRACT) == "stale"
+    done = reassign(absence)
+    assert done.code == 0, done.out + done.err
+    text = (absence.root / NEW_CONTRACT).read_text()
+    assert "AMENDED-SETTING-MARKER" in text
+    assert yaml.safe_load(text)["setting"] != first
+
+
 def test_reassign_refusals_change_nothing(absence: SignedRepo) -> None:
     head = absence.head()
     tree = digest_tree(absence.root)

@@ -6,9 +6,10 @@ records, from what ``supervision verify`` knows (``signing/ledger.py``):
 
 * the supervisees whose agreed contract in force today names the absent supervisor
   (or the one ``--supervisee`` names, refused if that contract names someone else);
-* for each, a **new contract** dated today: the agreed one's answers with the new
-  supervisor, their role, and a review date (the old one if still ahead, else the
-  policy's longest); it is in force only once both sign it, as any contract;
+* for each, a **new contract** dated today: that contract's answers (as the records
+  hold it now) with the new supervisor, their role, and a review date (the old one if
+  still ahead, else the policy's longest); it is in force only once both sign it, as
+  any contract;
 * their **planned sessions from today on** (and, for the whole absence, the absent
   supervisor's planned group sessions) with the supervisor line changed, a group
   session renamed where its path names the supervisor;
@@ -172,20 +173,19 @@ def plan(repo: RecordsRepo, git: Any, analysis: Any, facts: dict[str, dict[str, 
 
 def _contracts(repo: RecordsRepo, git: Any, result: Plan, affected: dict[str, Any],
                statuses: dict[str, Any]) -> None:
-    agreed = {}
+    agreed = {}  # supervisee -> the blob of their contract as the records hold it now
     for person, contract in affected.items():
         record = statuses.get(contract.path)
-        signed = [s for s in record.signoffs if s.role == "supervisor"] if record else []
-        if not signed:
+        if record is None or record.status == "deleted":
             raise Refusal(f"the contract in force for {person} ({contract.path}) is not in "
                           "the records any more", "Run `supervision verify` to see why.")
-        agreed[person] = signed[0].blob
+        agreed[person] = record.blob
     texts = _read(git, set(agreed.values()))
     new_person = repo.people[result.new]
     for person, contract in sorted(affected.items()):
         text = texts.get(agreed[person])
         if text is None:
-            raise Refusal(f"the agreed version of {contract.path} cannot be read from the "
+            raise Refusal(f"the committed version of {contract.path} cannot be read from the "
                           "history", "Run `supervision verify` to see why.")
         data = _data(text, contract.path)
         school = data.get("school")
