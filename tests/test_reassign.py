@@ -84,6 +84,7 @@ def test_new_contracts_and_moved_sessions_in_one_signed_commit(absence: SignedRe
     assert f"moved planned session {PLANNED}" in done.out
     assert f"moved planned session {GROUP} -> {RENAMED}" in done.out
     assert f"supervision submit {NEW_CONTRACT}" in done.out
+    assert "the moved sessions can be held but not signed by cover-sample" in done.out
     # one commit on top, signed by the records admin, holding exactly these changes
     assert absence.git(None, "rev-parse", "HEAD^").strip() == head
     listed = absence.git(None, "show", "--no-renames", "--name-status", "--format=",

@@ -105,8 +105,10 @@ def _report(repo: Any, planned: Any, commit: str) -> None:
         print(f"  moved planned session {moved}")
     for path, why in planned.left:
         print(f"  left as it was: {path}: {why}")
-    print("Next: each new contract is in force once both people sign it. Until then the "
-          f"moved sessions can be held but not signed by {planned.new}. Each of them runs:")
+    until = (f" Until then the moved sessions can be held but not signed by {planned.new}."
+             if planned.moves else "")
+    print(f"Next: each new contract is in force once both people sign it.{until} Each of "
+          "them runs:")
     for c in planned.contracts:
         print(f"    supervision show {c.path}\n    supervision submit {c.path}")
     print("It is not sent yet: `git push` sends the commit to the server. "
