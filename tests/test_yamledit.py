@@ -68,3 +68,30 @@ def test_refuses_rather_than_guess() -> None:
     text = "a: 1\n"
     with pytest.raises(EditError):
         set_text(text, _doc(text), ("missing", "note"), "x")
+
+
+SESSION = """\
+# A planned session
+supervisor: deputy-sample   # who supervises
+supervisor_role: "Deputy head"
+status: planned
+notes: |
+  Booked at the last session.
+"""
+
+
+def test_a_one_line_answer_is_replaced_and_its_comment_kept() -> None:
+    from supervision.forms.yamledit import set_scalar
+
+    text = set_scalar(SESSION, _doc(SESSION), ("supervisor",), "cover-sample")
+    assert "supervisor: cover-sample   # who supervises\n" in text
+    assert text.replace("cover-sample", "deputy-sample") == SESSION  # nothing else moved
+    text = set_scalar(text, _doc(text), ("supervisor_role",), "Supervisor")
+    assert "supervisor_role: Supervisor\n" in text
+    # a value that plain YAML would read as something else is quoted
+    text = set_scalar(text, _doc(text), ("status",), "no")
+    assert _doc(text).data["status"] == "no"
+    with pytest.raises(EditError):
+        set_scalar(text, _doc(text), ("notes",), "x")  # a block, not a one-line answer
+    with pytest.raises(EditError):
+        set_scalar(text, _doc(text), ("missing",), "x")

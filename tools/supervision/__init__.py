@@ -22,9 +22,13 @@ signing
 site
     the staff site and its disclosure control.
 reading
-    one record as a person reads it: text, HTML and PDF.
+    one record as a person reads it: text, HTML and PDF; every record about one
+    person (a subject access request).
 editing
     one record's form in the web browser (`supervision edit`), writing its YAML.
+admin
+    a records admin's changes: the retention review and deletion, reassigning
+    supervisees to a new supervisor.
 demo
     the demo trust and synthetic content.
 cli

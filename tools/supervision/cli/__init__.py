@@ -8,7 +8,8 @@ One module per command group (``cli/check.py``, ``cli/new.py``...). Each has
 Exit codes: 0 all good, 1 findings (or the action was refused), 2 usage error,
 3 internal error (a bug: please report it).
 
-May import: core, forms, deadlines, signing, privacy, site, demo, reading, editing.
+May import: core, forms, deadlines, signing, privacy, site, demo, reading, editing,
+admin.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ COMMANDS: dict[str, str] = {
     "sign": "supervision.cli.sign",
     "verify": "supervision.cli.verify",
     "show": "supervision.cli.show",
+    "export": "supervision.cli.export",
+    "retention": "supervision.cli.retention",
+    "reassign": "supervision.cli.reassign",
     "history": "supervision.cli.history",
     "submit": "supervision.cli.submit",
     "demo": "supervision.cli.demo",

@@ -58,12 +58,14 @@ def run(args: argparse.Namespace) -> int:
     print(f"History of {relpath} (oldest first):")
     for e in events:
         print(f"{e.date}  {e.commit[:10]}  by {e.by}; {e.signature}")
+        why = f" (reason: {e.reason})" if e.reason else ""
         if e.change == "created":
-            print("    created the record")
+            print("    created the record" + why)
         elif e.change == "deleted":
-            print("    deleted the record" + (f" (reason: {e.reason})" if e.reason else ""))
+            print("    deleted the record" + why)
         elif e.change == "changed":
-            print("    changed: " + (", ".join(e.fields) or "layout only (no field changed)"))
+            print("    changed: " + (", ".join(e.fields) or "layout only (no field changed)")
+                  + why)
         if e.role is not None:
             verdict = "counts" if e.signoff_counts else "does NOT count"
             print(f"    sign-off as {e.role} by {e.signer or 'no registered signer'}: {verdict}")

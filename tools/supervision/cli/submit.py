@@ -279,7 +279,11 @@ def _push(g: _Git, where: tuple[str, str], relpath: str, key: str, out: Output) 
         if ok:
             g.run("branch", "--quiet", f"--set-upstream-to={remote}/{branch}")
             return
-        if "pre-receive hook declined" in said or "remote rejected" in said:
+        # Two pushes accepted by the server's checks at the same moment: the one that
+        # updates the branch second is told "failed to update ref" (the branch moved
+        # while its hook ran). That is someone pushing first, not a refusal.
+        raced = "failed to update ref" in said or "cannot lock ref" in said
+        if not raced and ("pre-receive hook declined" in said or "remote rejected" in said):
             remote_lines = [line.removeprefix("remote:").strip() for line in said.splitlines()
                             if line.startswith("remote:")]
             out.warn("\n".join(remote_lines))

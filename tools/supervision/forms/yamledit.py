@@ -5,8 +5,9 @@ comments, so commands that must change a file (``keys`` adds a fingerprint,
 ``sign --disagree`` writes a disagreement, ``cancel`` marks a session cancelled)
 change only the lines of the fields concerned, then re-read the result and
 check that nothing else moved. Re-dumping through a YAML library would drop the
-comments and reflow people's answers. Anything unusual raises :class:`EditError`
-and nothing is written.
+comments and reflow people's answers (``reassign`` changes a session's supervisor
+line with :func:`set_scalar`). Anything unusual raises :class:`EditError` and nothing
+is written.
 """
 
 from __future__ import annotations
@@ -141,6 +142,33 @@ def set_text(text: str, doc: Document, keypath: KeyPath, value: str) -> str:
     lines[start:end] = [" " * indent + f"{name}: {marker}\n"] + [
         (pad + part if part else "") + "\n" for part in body.split("\n")]
     return _checked("".join(lines), doc, keypath, body + "\n")
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._'()-]*\Z")
+
+
+def set_scalar(text: str, doc: Document, keypath: KeyPath, value: str) -> str:
+    """Replace a one-line scalar's value (``supervisor: old-id`` -> ``new-id``), keeping
+    the line's comment; written plain when YAML reads it back as the same text."""
+    where = doc.positions.get(keypath)
+    if where is None:
+        raise EditError(f"{doc.path} has no '{'.'.join(map(str, keypath))}' line to change")
+    nl = _newline(text)
+    lines = text.split(nl)
+    index = where[0] - 1
+    match = _SCALAR_LINE.match(lines[index])
+    current = match.group("value").strip() if match else ""
+    if match is None or not current or current[0] in "|>[{&*!":
+        raise EditError(f"the value of '{'.'.join(map(str, keypath))}' is not on the same "
+                        "line as its name")
+    lead = f"{match.group('key')}{match.group('gap') or ' '}"
+    for written in ([value] if _PLAIN.match(value) else []) + [_scalar(value)]:
+        lines[index] = f"{lead}{written}{match.group('rest')}"
+        try:
+            return _checked(nl.join(lines), doc, keypath, value)
+        except EditError:
+            continue  # plain text YAML reads as something else (a number, yes/no): quote it
+    raise EditError(f"could not write '{'.'.join(map(str, keypath))}' in {doc.path}")
 
 
 # -- cancelling a session (supervision cancel) --------------------------------------

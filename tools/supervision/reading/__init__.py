@@ -13,11 +13,16 @@ and the three renderings of a document: plain text wrapped for a terminal
 drawn with fpdf2's built-in fonts (``pdf``).
 
 Entry points: ``record.read`` (repository + path -> ``model.Document``),
-``document.build``, ``text.render``, ``html.render``, ``pdf.render``.
+``document.build``, ``text.render``, ``html.render``, ``pdf.render``,
+``subject_access.collect``.
+
+It also gathers everything the records hold about one person for a subject access
+request (``subject_access``): which records name them and whether each is theirs in
+full or in part (``partial``: a group record's written answers are about everyone in
+it), and the export's index page and JSON copy (``export_index``).
 
 Nothing here writes into a repository, shows YAML syntax or the form's guidance,
-or reaches another server; ``supervision show`` uses it, ``supervision export``
-will.
+or reaches another server; ``supervision show`` and ``supervision export`` use it.
 
 May import: core, forms, signing.
 """

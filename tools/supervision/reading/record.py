@@ -8,9 +8,12 @@ still shown, with a note saying what ``supervision check`` makes of it.
 
 from __future__ import annotations
 
+from typing import Any
+
+from supervision.forms.definition import Form
 from supervision.problems import ERROR
 from supervision.reading import document, signoffs
-from supervision.reading.model import Document
+from supervision.reading.model import Document, SignOff
 from supervision.repo import RECORD_DIRS, RECORD_SUFFIXES, RecordsRepo
 
 
@@ -24,10 +27,31 @@ class NotReadable(Exception):
         self.usage = usage
 
 
-def read(repo: RecordsRepo, relpath: str, with_check: bool = True) -> Document:
+def read(repo: RecordsRepo, relpath: str, with_check: bool = True,
+         analysis: Any = None) -> Document:
     """The record at ``relpath`` (relative to the repository) as a document.
 
-    ``with_check``: add a note when ``supervision check`` finds errors in it."""
+    ``with_check``: add a note when ``supervision check`` finds errors in it.
+    ``analysis``: what ``supervision verify`` worked out already, if the caller has it."""
+    form, data = open_record(repo, relpath)
+    notes = []
+    if with_check:
+        from supervision.checker import check_record
+
+        found = [p for p in check_record(repo, relpath)[0]
+                 if p.severity == ERROR and p.path == relpath]
+        if found:
+            notes.append(f"`supervision check` finds {len(found)} error"
+                         f"{'s' if len(found) > 1 else ''} in this record: fix "
+                         f"{'them' if len(found) > 1 else 'it'} before anyone signs it.")
+    people = names(repo)
+    signoff = signoffs.from_git(repo, relpath, form, data, people, analysis)
+    return assemble(repo, relpath, form, data, signoff, notes)
+
+
+def open_record(repo: RecordsRepo, relpath: str) -> tuple[Form, dict[str, Any]]:
+    """The form and answers of the record file at ``relpath``; NotReadable when it is
+    not a record this repository can read."""
     from supervision.forms.yamlparse import parse_file
     from supervision.signing.signoff import form_of
 
@@ -54,19 +78,21 @@ def read(repo: RecordsRepo, relpath: str, with_check: bool = True) -> Document:
         raise NotReadable(f"{relpath} does not say which form it follows (its kind, school "
                           "or format is missing or unknown to this repository)",
                           f"Run `supervision check {relpath}` to see what is wrong.")
-    people = {pid: person.name for pid, person in repo.people.items()}
-    schools = {sid: s.name for sid, s in repo.config.schools.items()} if repo.config else {}
-    notes = []
-    if with_check:
-        from supervision.checker import check_record
+    return form, doc.data
 
-        found = [p for p in check_record(repo, relpath)[0]
-                 if p.severity == ERROR and p.path == relpath]
-        if found:
-            notes.append(f"`supervision check` finds {len(found)} error"
-                         f"{'s' if len(found) > 1 else ''} in this record: fix "
-                         f"{'them' if len(found) > 1 else 'it'} before anyone signs it.")
-    school = doc.data.get("school")
+
+def names(repo: RecordsRepo) -> dict[str, str]:
+    """Person id -> name, from people.yml."""
+    return {pid: person.name for pid, person in repo.people.items()}
+
+
+def assemble(repo: RecordsRepo, relpath: str, form: Form, data: dict[str, Any],
+             signoff: SignOff, notes: list[str]) -> Document:
+    """The document of a record: its form's title, the organisation and school, the
+    sign-off block, the answers in the form's order, and notes."""
+    people = names(repo)
+    schools = {sid: s.name for sid, s in repo.config.schools.items()} if repo.config else {}
+    school = data.get("school")
     subtitle = repo.config.organisation if repo.config else ""
     if isinstance(school, str) and school in schools:
         subtitle = f"{schools[school]}, {subtitle}" if subtitle else schools[school]
@@ -74,7 +100,7 @@ def read(repo: RecordsRepo, relpath: str, with_check: bool = True) -> Document:
         title=form.title,
         subtitle=subtitle,
         path=relpath,
-        signoff=signoffs.from_git(repo, relpath, form, doc.data, people),
-        blocks=document.build(form, doc.data, people, schools),
+        signoff=signoff,
+        blocks=document.build(form, data, people, schools),
         notes=notes,
     )

@@ -68,8 +68,11 @@ def before_git(form: Form, data: Any, people: Mapping[str, str], state: str) -> 
 
 
 def from_git(repo: RecordsRepo, relpath: str, form: Form, data: Any,
-             people: Mapping[str, str]) -> SignOff:
-    """The sign-off block of a record in a repository, read from its history."""
+             people: Mapping[str, str], analysis: Any = None) -> SignOff:
+    """The sign-off block of a record in a repository, read from its history.
+
+    ``analysis``: what ``supervision verify`` worked out already (a
+    ``signing.analysis.Analysis``), for a caller reading many records at once."""
     from supervision.signing.analysis import NotAGitRepository
     from supervision.signing.commit_dates import read_history
     from supervision.signing.gitio import Git, GitError
@@ -92,7 +95,8 @@ def from_git(repo: RecordsRepo, relpath: str, form: Form, data: Any,
             return SignOff("Not signed: this repository does not use signed sign-off yet "
                            "(it has no records admins in supervision.yml)." + when,
                            NOT_SIGNING, w.unsigned(), notes)
-        analysis = Verifier(repo, git).run()
+        if analysis is None:
+            analysis = Verifier(repo, git).run()
     except (GitError, NotAGitRepository, OSError) as exc:
         return SignOff(f"Unknown: the git history could not be read ({exc}).", UNKNOWN,
                        w.unsigned())
@@ -156,3 +160,25 @@ def _status(record: Any, w: _Words, notes: list[str]) -> SignOff:
     else:
         summary = f"Status: {status}."
     return SignOff(summary, status, rows, notes)
+
+
+def deleted(record: Any, form: Form, data: Any, people: Mapping[str, str]) -> SignOff:
+    """A signed record deleted since (``record``: its ``RecordStatus``, status
+    ``deleted``): who deleted it, when and why, and who had signed it."""
+    w = _Words(form, data, people)
+    gone = record.deleted_by or {}
+    by = gone.get("person")
+    who = w.who(by) if by else "someone"
+    when = ""
+    if gone.get("date"):
+        day = dt.datetime.fromisoformat(str(gone["date"]).replace("Z", "+00:00"))
+        when = f" on {words.short_date(day.astimezone().date())}"
+    reason = f" (reason: {gone['reason']})" if gone.get("reason") else ""
+    signed = words.join_and([f"{w.who(ref.person)} on {_day(ref.time)}"
+                             for ref in record.signoffs])
+    rows = [Signer(ref.role, w.who(ref.person), _day(ref.time),
+                   THIS_VERSION if ref.blob == record.blob else EARLIER_VERSION)
+            for ref in record.signoffs]
+    summary = (f"Deleted{when} by {who}{reason}. It had been signed by {signed or 'nobody'}. "
+               "The records' history still holds it, so this copy is made from there.")
+    return SignOff(summary, "deleted", rows)
