@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -144,6 +142,9 @@ def _check_many(repo: RecordsRepo, paths: list[str], privacy: bool = True,
             yield relpath, *_check_file(repo, relpath, privacy, signing)
         return
     chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
+    from concurrent.futures import ProcessPoolExecutor  # only when many files are read
+    from multiprocessing import get_context
+
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"),
                              initializer=_worker_init,
                              initargs=(str(repo.root), privacy, signing)) as pool:

@@ -301,6 +301,24 @@ def calendar_for(repo: Any) -> SchoolCalendar:
     return found
 
 
+def _holidays_installed() -> str:
+    """Which copy of the ``holidays`` package is installed, without importing it or
+    reading every package's metadata (importlib.metadata costs as much as the rest of
+    a one-record check's calendar): its folder and its files' sizes and times."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("holidays")
+    if spec is None or not spec.origin:
+        return "missing"
+    folder = Path(spec.origin).parent
+    parts = [str(folder)]
+    for name in ("__init__.py", "holiday_base.py", "countries/united_kingdom.py"):
+        with contextlib.suppress(OSError):
+            st = (folder / name).stat()
+            parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
+    return "|".join(parts)
+
+
 def bank_holidays(nation: str, first_year: int, last_year: int,
                   cache_folder: Path | None = None) -> dict[dt.date, str]:
     """Bank holidays of one UK nation from the ``holidays`` package, remembered on disk.
@@ -309,10 +327,8 @@ def bank_holidays(nation: str, first_year: int, last_year: int,
     rest of a warm ``supervision check``; the dates for a nation and span of years
     only change with the package's version, which is part of the cache key.
     """
-    from importlib.metadata import version
-
     subdiv = SUBDIVISIONS.get(nation, "ENG")
-    key = f"GB-{subdiv}:{first_year}-{last_year}:holidays-{version('holidays')}"
+    key = f"GB-{subdiv}:{first_year}-{last_year}:holidays-{_holidays_installed()}"
     path = cache_folder / "bank-holidays.json" if cache_folder is not None else None
     if path is not None:
         with contextlib.suppress(OSError, ValueError, TypeError, AttributeError):

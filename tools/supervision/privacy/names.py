@@ -90,6 +90,8 @@ class NameIndex:
         self._ascii = True
         self._casefold = False  # a name holds a letter like ß whose case folding differs
         self._patterns: dict[str, re.Pattern[str]] = {}
+        self._seen: set[tuple[str, tuple[str, ...], str, int]] = set()
+        self._unsorted: set[str] = set()  # first words whose entries are sorted when used
         self.count = 0
 
     def add(self, name: str, rule: str, priority: int = 0) -> None:
@@ -100,11 +102,13 @@ class NameIndex:
         if not found or sum(len(w) for w in found) < 2:
             return
         first, rest = found[0], found[1:]
-        entries = self._first.setdefault(first, [])
-        if (rest, rule, priority) in entries:
+        if (first, rest, rule, priority) in self._seen:
             return
-        entries.append((rest, rule, priority))
-        entries.sort(key=lambda e: (-len(e[0]), e[2]))
+        self._seen.add((first, rest, rule, priority))
+        # Sorted when first looked up (see _entries), not on every add: thousands of
+        # staff names share the first word "mr" once titles are added.
+        self._first.setdefault(first, []).append((rest, rule, priority))
+        self._unsorted.add(first)
         self.count += 1
         self._key(first)
         if not rest and len(first) >= 3:  # "Jaydens mum": a possessive without its apostrophe
@@ -116,6 +120,14 @@ class NameIndex:
             self._keys.add(word.encode("ascii"))
         else:
             self._ascii = False
+
+    def _entries(self, first: str) -> list[tuple[tuple[str, ...], str, int]]:
+        """The names starting with ``first``: longest first, then by priority."""
+        entries = self._first[first]
+        if first in self._unsorted:
+            entries.sort(key=lambda e: (-len(e[0]), e[2]))
+            self._unsorted.discard(first)
+        return entries
 
     def add_all(self, names: Iterable[str], rule: str, priority: int = 0) -> None:
         for name in names:
@@ -148,14 +160,15 @@ class NameIndex:
             present = set(_TOKEN.findall(folded)) & self._first.keys()
         found: list[tuple[int, int, int, str]] = []
         for key in present:
+            entries = self._entries(key)
             for m in self._pattern(key).finditer(folded):
                 following = None
-                for rest, rule, priority in self._first[key]:
+                for rest, rule, priority in entries:
                     end = m.end()
                     if rest:
                         if following is None:
                             following = _following(folded, end, max(
-                                len(r) for r, _rule, _p in self._first[key]))
+                                len(r) for r, _rule, _p in entries))
                         if [w for w, _e in following[:len(rest)]] != list(rest):
                             continue
                         end = following[len(rest) - 1][1]

@@ -81,12 +81,30 @@ def updated_digest(digest: int, before: dict[str, str], after: dict[str, str]) -
     return digest % _MOD
 
 
-def _git(root: Path, *args: str) -> bytes | None:
+def _git_both(root: Path, first: tuple[str, ...],
+              second: tuple[str, ...]) -> tuple[bytes | None, bytes | None]:
+    """Two git commands run side by side (each stats thousands of files)."""
+    running: list[subprocess.Popen[bytes]] = []
     try:
-        done = subprocess.run([*_GIT, *args], cwd=root, capture_output=True, timeout=120)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout if done.returncode == 0 else None
+        for args in (first, second):
+            running.append(subprocess.Popen([*_GIT, *args], cwd=root, stdout=subprocess.PIPE,
+                                            stderr=subprocess.DEVNULL))
+    except OSError:
+        for process in running:
+            process.kill()
+            process.wait()
+        return None, None
+    out: list[bytes | None] = []
+    for process in running:
+        try:
+            stdout, _err = process.communicate(timeout=120)
+        except subprocess.SubprocessError:
+            process.kill()
+            process.wait()
+            out.append(None)
+            continue
+        out.append(stdout if process.returncode == 0 else None)
+    return out[0], out[1]
 
 
 def _paths(out: bytes) -> set[str]:
@@ -99,12 +117,10 @@ def differing_from(root: Path, commit: str, dirs: tuple[str, ...],
     added, deleted or untracked, ignored files included as the checker lists them), each
     with its blob id in git's index when the working copy matches the index (None: read
     the file). None when git cannot say (not a repository, an unknown commit)."""
-    changed = _git(root, "diff-index", "--raw", "-z", "--no-renames", "--relative",
-                   commit, "--", *dirs)
-    if changed is None:
-        return None
-    untracked = _git(root, "ls-files", "--others", "-z", "--", *dirs)
-    if untracked is None:
+    changed, untracked = _git_both(
+        root, ("diff-index", "--raw", "-z", "--no-renames", "--relative", commit, "--", *dirs),
+        ("ls-files", "--others", "-z", "--", *dirs))
+    if changed is None or untracked is None:
         return None
     found: dict[str, str | None] = {}
     fields = changed.split(b"\0")
