@@ -97,7 +97,8 @@ _VALUE_OPTIONS = ("-C", "--repo", "--today")
 
 
 def command_named(argv: Sequence[str]) -> str | None:
-    """The command ``argv`` asks for, when it names one (else None: show them all)."""
+    """The command ``argv`` asks for, when it names one (else None: show them all;
+    "" for ``--version``, which needs none)."""
     skip = False
     for token in argv:
         if skip:
@@ -105,7 +106,9 @@ def command_named(argv: Sequence[str]) -> str | None:
         elif token in _VALUE_OPTIONS:
             skip = True
         elif token.startswith("-"):
-            if token in ("-h", "--help", "--version"):
+            if token == "--version":
+                return ""  # no command's module is needed to print the version
+            if token in ("-h", "--help"):
                 return None
         else:
             return token if token in COMMANDS else None
