@@ -44,7 +44,8 @@ class UserKeyring:
 
     def create(self, name: str, email: str, comment: str, expires: str,
                passphrase: str | None, protect: bool = True) -> str:
-        """A new ed25519 signing key; returns its fingerprint.
+        """A new ed25519 signing key with a cv25519 encryption subkey (what sealed
+        records are encrypted to); returns the primary key's fingerprint.
 
         With ``passphrase`` None and ``protect``, gpg asks for one through its own
         pinentry (and fails when none can open); only ``protect=False`` makes a key
@@ -52,6 +53,8 @@ class UserKeyring:
         """
         params: dict[str, Any] = dict(
             key_type="EDDSA", key_curve="ed25519", key_usage="sign",
+            # the encryption subkey sealed records are encrypted to (issue 19)
+            subkey_type="ECDH", subkey_curve="cv25519", subkey_usage="encrypt",
             name_real=name, name_email=email, name_comment=comment, expire_date=expires,
         )
         if passphrase:
