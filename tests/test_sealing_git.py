@@ -130,3 +130,27 @@ def test_a_non_reader_sees_clear_fields_and_a_sealed_block(world, tmp_path) -> N
     # Giving the sealed form back to git changes nothing: a non-reader cannot overwrite.
     git(root, "add", SESSION, home=people["stranger"].home)
     assert git(root, "status", "--porcelain", home=people["stranger"].home) == ""
+
+
+def test_seal_all_turns_sealing_on_in_one_admin_signed_commit(keyrings, tmp_path) -> None:
+    root = tmp_path / "repo"
+    fixture = make_repo(root, "agenda")
+    env = env_for(str(keyrings.home("l3sealall")))
+    made = run_cli("keys", "create", "--person", "head-sample", "--admin", "--no-passphrase",
+                   cwd=root, env=env)
+    assert made.code == 0, made.err
+    path = root / "supervision.yml"
+    path.write_text(path.read_text().replace("privacy:\n", "privacy:\n  readers: [headteacher]\n"))
+    relpath, data = fixture.filled("session")
+    data["wellbeing"] = {"discussion": MARK} if isinstance(data.get("wellbeing"), dict) else \
+        data.get("wellbeing")
+    fixture.write(relpath, data)
+    subprocess.run(["git", "add", "."], cwd=root, env=env, check=True)
+    subprocess.run(["git", "commit", "-q", "-m", "Start"], cwd=root, env=env, check=True)
+    done = run_cli("seal", "--all", cwd=root, env=env)
+    assert done.code == 0, done.out + done.err
+    assert "Earlier history still holds the plain text" in done.out
+    assert "\nsealed:\n" in git(root, "cat-file", "-p", f"HEAD:{relpath}")
+    assert "\nsealed:\n" not in git(root, "cat-file", "-p", f"HEAD~1:{relpath}")
+    assert git(root, "status", "--porcelain") == ""
+    assert "G" in git(root, "log", "-1", "--format=%G?", home=str(keyrings.home("l3sealall")))

@@ -53,6 +53,9 @@ class RecordsRepo:
     _contexts: dict[str, Context] = field(default_factory=dict)
     _guard: Any = field(default=None, repr=False)
     _files: list[str] | None = field(default=None, repr=False)
+    #: The files are as git stores them (the server gate), not a working tree: in a
+    #: sealing repository every record must then be in its sealed form (issue 19).
+    stored: bool = False
 
     @classmethod
     def load(cls, root: Path) -> RecordsRepo:

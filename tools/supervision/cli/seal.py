@@ -30,8 +30,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "`seal install` sets up this copy (done by `init` and `join`); `seal --all` turns "
         "sealing on for an existing repository (a records admin, once); `seal filter` is "
         "run by git itself.")
-    p.add_argument("action", nargs="?", choices=("install", "filter"), metavar="ACTION",
-                   help="install (set up this copy) or filter (run by git)")
+    p.add_argument("action", nargs="?", choices=("install", "filter", "readers"),
+                   metavar="ACTION", help="install (set up this copy), readers (wrap every "
+                   "record you can open to its readers as they are now) or filter (run by git)")
     p.add_argument("--all", action="store_true",
                    help="seal every record now, in one commit signed by you (records admin)")
     p.set_defaults(run=run)
@@ -46,10 +47,14 @@ def run(args: argparse.Namespace) -> int:
         print("This copy now seals records when they are committed and opens the ones you "
               "read (git filter supervision-seal).")
         return EXIT_OK
+    if args.action == "readers":
+        from supervision.cli.seal_all import rewrap
+
+        return rewrap(args)
     if args.all:
         from supervision.cli.seal_all import seal_all
 
-        return seal_all(args)
+        return seal_all(args, install)
     raise Refused("say what to do: supervision seal install, or supervision seal --all",
                   "`supervision seal --help` explains both.")
 
@@ -114,3 +119,29 @@ def _filter(args: argparse.Namespace) -> int:
 
     sealer = Sealer(root, git_dir, read_blob=read_blob, today=today(args))
     return serve(sealer, sys.stdin.buffer, sys.stdout.buffer)
+
+
+def refuse_non_reader(repo: Any, relpath: str) -> None:
+    """Refused, in plain words, when this copy holds only the sealed form of the record
+    (this person is not one of its readers, or their key could not open it)."""
+    from supervision.rules import RULES
+    from supervision.sealing.stored import looks_sealed
+
+    path = repo.root / relpath
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return
+    if looks_sealed(raw):
+        raise Refused(f"you are not a reader of this record: {relpath} is sealed, and only "
+                      "its readers can open its answers", RULES["SEAL-NOT-READER"].hint)
+
+
+def with_sidecar(repo: Any, relpath: str) -> list[str]:
+    """The record and, in a sealing repository, its readers file (committed together)."""
+    from supervision.sealing.sidecar import sidecar_path
+
+    side = sidecar_path(relpath)
+    if repo.config is not None and repo.config.sealed and (repo.root / side).is_file():
+        return [relpath, side]
+    return [relpath]

@@ -65,7 +65,7 @@ def dump_clear(clear: dict[str, Any]) -> bytes:
     if not clear:
         return b""
     return yaml.safe_dump(clear, sort_keys=False, allow_unicode=True, width=100,
-                          default_flow_style=None).encode("utf-8")
+                          default_flow_style=False).encode("utf-8")
 
 
 def head(clear: dict[str, Any], fields: list[str]) -> bytes:
