@@ -31,11 +31,13 @@ admin
     supervisees to a new supervisor.
 demo
     the demo trust and synthetic content.
+sealing
+    sealed records: free text encrypted to each record's readers.
 cli
     the ``supervision`` command, one module per command group.
 
 May import: forms, privacy.
-May import lazily: deadlines, signing.
+May import lazily: deadlines, signing, sealing.
 """
 
 __version__ = "0.1.0"

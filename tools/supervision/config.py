@@ -64,6 +64,10 @@ class Config:
     max_record_bytes: int = 1_000_000
     admins: tuple[str, ...] = ()
     admins_required: int = 1
+    #: privacy.sealed: free text encrypted to each record's readers (issue 19)
+    sealed: bool = False
+    readers: tuple[str, ...] = ()
+    recovery_key: str | None = None
 
 
 @dataclass
@@ -146,6 +150,9 @@ def _config(typed: dict[str, Any], doc: Document, problems: list[Problem]) -> Co
         max_record_bytes=typed.get("max_record_bytes", 1_000_000),
         admins=tuple(typed.get("admins", ())),
         admins_required=typed.get("admins_required", 1),
+        sealed=privacy.get("sealed") is True,
+        readers=tuple(privacy.get("readers", ())),
+        recovery_key=privacy.get("recovery_key"),
     )
 
 

@@ -68,6 +68,11 @@ def _check_file(repo: RecordsRepo, relpath: str, privacy: bool, signing: bool,
         return found, None, version
     form, facts, problems = _check_document(repo, relpath, doc)
     found += problems
+    if form is not None and isinstance(doc.data, dict) and "sealed" in doc.data:
+        from supervision.sealing.view import is_sealed, readable_view
+
+        if is_sealed(doc):  # the guard reads only what is readable: nothing sealed
+            doc = readable_view(doc, form)
     if privacy:
         found = repo.privacy_guard().review(doc, form, found)
     return found, facts, version
@@ -102,12 +107,28 @@ def _check_document(repo: RecordsRepo, relpath: str, doc: Document) -> tuple[
                              f"the {profile.id} profile has no {what} form; it has: "
                              f"{', '.join(profile.forms)}"))
         return None, None, found
+    found += _sealed(repo, relpath, doc, form)
+    if isinstance(doc.data, dict) and "sealed" in doc.data:
+        from supervision.sealing.view import is_sealed, readable_view
+
+        if is_sealed(doc):  # judged on its clear part (a non-reader, the server gate)
+            doc = readable_view(doc, form)
+            data = doc.data
     ctx: Context = repo.context(profile)
     completed = data.get("status", "held") not in ("planned", "cancelled")
     typed, problems = validate(doc, form.fields, ctx, completed)
     found += problems
     found += check_record_rules(doc, form, profile, relpath, typed)
     return form, extract(form, typed, doc.where), found
+
+
+def _sealed(repo: RecordsRepo, relpath: str, doc: Document, form: Form) -> list[Problem]:
+    """In a sealing repository, as git stores it (the server gate): SEAL-CLEAR-TEXT."""
+    if not (repo.stored and repo.config is not None and repo.config.sealed):
+        return []
+    from supervision.sealing.view import stored_findings
+
+    return stored_findings(doc, form, relpath)
 
 
 # -- worker processes ---------------------------------------------------------------
@@ -118,9 +139,10 @@ _WORKER_OPTIONS = (True, False)  # privacy, signing
 Checked = tuple[str, list[Problem], dict[str, Any] | None, list[Any] | None]
 
 
-def _worker_init(root: str, privacy: bool, signing: bool) -> None:
+def _worker_init(root: str, privacy: bool, signing: bool, stored: bool = False) -> None:
     global _WORKER_REPO, _WORKER_OPTIONS
     _WORKER_REPO = RecordsRepo.load(Path(root))
+    _WORKER_REPO.stored = stored
     _WORKER_OPTIONS = (privacy, signing)
 
 
@@ -147,7 +169,7 @@ def _check_many(repo: RecordsRepo, paths: list[str], privacy: bool = True,
 
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"),
                              initializer=_worker_init,
-                             initargs=(str(repo.root), privacy, signing)) as pool:
+                             initargs=(str(repo.root), privacy, signing, repo.stored)) as pool:
         for batch in pool.map(_worker, chunks):
             for relpath, rows, facts, version in batch:
                 yield relpath, [Problem(*row) for row in rows], facts, version

@@ -63,6 +63,9 @@ class RecordsRepo:
     _files: list[str] | None = field(default=None, repr=False)
     #: supervision.yml and people.yml as parsed when loaded (for line numbers).
     documents: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: The files are as git stores them (the server gate), not a working tree: in a
+    #: sealing repository every record must then be in its sealed form (issue 19).
+    stored: bool = False
 
     @classmethod
     def load(cls, root: Path) -> RecordsRepo:

@@ -379,6 +379,23 @@ _RULES = [
     Rule("PUSH-NOT-RECORDS", ERROR, "A pushed commit is not a records repository",
          "Every branch on this server must hold supervision.yml. Push only branches of the "
          "records repository."),
+    # Sealed records (issue 19)
+    Rule("SEAL-CLEAR-TEXT", ERROR, "A sealed repository holds free text in clear",
+         "This repository seals records, so answers in words must never be stored readable. "
+         "Run `supervision seal install` in your copy (it sets up the sealing), then `git add` "
+         "the record again and commit; `supervision submit` does all of this."),
+    Rule("SEAL-DAMAGED", ERROR, "A sealed record's sealed block is damaged",
+         "Someone changed the sealed part of the record by hand. Restore it from git "
+         "(git checkout -- FILE) or ask one of its readers to save it again."),
+    Rule("SEAL-NOT-READER", ERROR, "You are not a reader of this record",
+         "Only the record's own people, the readers your school names and the records "
+         "admins' recovery key can read its answers. Ask one of them if you need to know."),
+    Rule("READER-NO-ENC-KEY", WARNING, "A reader has no key that sealed records can be "
+         "encrypted to",
+         "They cannot read records sealed now. They run `supervision keys create` (a new "
+         "key has an encryption key), or add one to their key (gpg --quick-add-key FINGERPRINT "
+         "cv25519 encr) and send it again; a records admin registers it with "
+         "`supervision keys import`."),
 ]
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}

@@ -9,7 +9,7 @@ Exit codes: 0 all good, 1 findings (or the action was refused), 2 usage error,
 3 internal error (a bug: please report it).
 
 May import: core, forms, deadlines, signing, privacy, site, demo, reading, editing,
-admin.
+admin, sealing.
 """
 
 from __future__ import annotations
@@ -50,6 +50,8 @@ COMMANDS: dict[str, str] = {
     "demo": "supervision.cli.demo",
     # Enforcement on the git server (issue 8)
     "hook": "supervision.cli.hook",
+    # Sealed records (issue 19)
+    "seal": "supervision.cli.seal",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3

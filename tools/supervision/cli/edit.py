@@ -41,6 +41,9 @@ def add_options(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     repo = open_repo(args)
     relpath = in_repo(repo, args.path)
+    from supervision.cli.seal import refuse_non_reader
+
+    refuse_non_reader(repo, relpath)
     return open_form(repo, relpath, args)
 
 

@@ -109,6 +109,10 @@ def run(args: argparse.Namespace) -> int:
         write_profile_schemas(profile, target / "schemas", repo.config.case_ref_pattern
                               if repo.config else "")
     _git(["init", "-q", "-b", "main"], target)
+    if repo.config is not None and repo.config.sealed:
+        from supervision.cli.seal import install
+
+        install(target.resolve())  # .gitattributes and git's filter settings (issue 19)
     hooks = "not installed (--no-hooks)"
     if not args.no_hooks:
         done = subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=target,

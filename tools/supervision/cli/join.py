@@ -88,6 +88,12 @@ def run_join(args: argparse.Namespace) -> int:
         for setting, value in (("user.signingkey", key), ("commit.gpgsign", "true"),
                                ("gpg.format", "openpgp")):
             _git(root, "config", "--local", setting, value)
+    if repo.config is not None and repo.config.sealed:
+        from supervision.cli.seal import install
+
+        install(root)  # records sealed: the ones this person reads open in the working tree
+        print("Sealed records: the ones you read are opened in your copy; others show only "
+              "their dates, people and choices.")
     _pin(repo, args.trust_root)
     return _report(repo, person, root)
 

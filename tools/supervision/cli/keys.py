@@ -34,7 +34,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     actions = p.add_subparsers(dest="keys_action", metavar="ACTION")
     create = actions.add_parser(
         "create", parents=[common], help="create your signing key (and the file to send)",
-        description="Create an ed25519 signing key in your GnuPG keyring, set this "
+        description="Create an ed25519 signing key (with a cv25519 encryption key, so sealed "
+        "records can be encrypted to you) in your GnuPG keyring, set this "
         "repository's git config so your commits are signed with it, and write its public "
         "half to a file you send to your records admin, who registers it with `keys import`. "
         "Nothing in the repository changes, so your next pull is not blocked. With --admin "

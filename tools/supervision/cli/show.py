@@ -77,6 +77,9 @@ def run(args: argparse.Namespace) -> int:
     relpath = in_repo(repo, args.path)
     fmt = _format(args)
     synced = bring_up_to_date(repo.root)  # read the newest version the server holds
+    from supervision.cli.seal import refuse_non_reader
+
+    refuse_non_reader(repo, relpath)
     if synced:
         sys.stderr.write(f"supervision: {synced}.\n")
     target = _target(args, repo, fmt)

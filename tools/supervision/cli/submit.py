@@ -121,6 +121,9 @@ def submit_record(repo: Any, relpath: str, role: str | None = None,
     if not (repo.root / relpath).is_file():
         raise UsageError(f"{relpath} does not exist, here or on the server",
                          "Check the path (`supervision status` lists what waits for you).")
+    from supervision.cli.seal import refuse_non_reader, with_sidecar
+
+    refuse_non_reader(repo, relpath)
     g = _Git(git)
     where = g.upstream()
     key = signing_key(key_spec, git)  # refuses at once when no key is set up
@@ -131,8 +134,10 @@ def submit_record(repo: Any, relpath: str, role: str | None = None,
                       "nothing was committed or signed", "Correct them, then submit again.")
     if git.uncommitted(relpath) or not git.is_tracked(relpath):
         g.run("add", "--", relpath)
+        paths = with_sidecar(repo, relpath)  # sealed: the readers file written by `add`
+        g.run("add", "--", *paths)
         ok, said = g.run("commit", "--quiet", f"--gpg-sign={key}", "-m",
-                         _message(repo, relpath), "--", relpath)
+                         _message(repo, relpath), "--", *paths)
         if not ok:
             g.run("reset", "--quiet", "--", relpath)
             raise Refused(f"the record could not be committed: {_last(said)}", gpg_hint())

@@ -234,6 +234,7 @@ class Gate:
                         if p.split("/", 1)[0] not in RECORD_DIRS}
             self._write(root, settings)
             repo = RecordsRepo.load(root)
+            repo.stored = True  # blobs as stored: sealed records stay sealed (issue 19)
             self._check(report, repo, files, set(settings), paths)
             self._verify(report, repo, tip)
         return report

@@ -204,7 +204,13 @@ class Git:
 
     # -- working tree -----------------------------------------------------------
     def blob_id(self, path: Path) -> str:
-        return self.out("hash-object", "--", str(path)).strip()
+        """The blob git would store for this file (through its filters: a sealed
+        record's id is its sealed form's, named by its path in the repository)."""
+        try:
+            rel = Path(path).resolve().relative_to(Path(self.root).resolve()).as_posix()
+        except ValueError:
+            return self.out("hash-object", "--", str(path)).strip()
+        return self.out("hash-object", f"--path={rel}", "--", rel).strip()
 
     def is_tracked(self, relpath: str) -> bool:
         return self.ok("ls-files", "--error-unmatch", "--", relpath)

@@ -44,7 +44,8 @@ class UserKeyring:
 
     def create(self, name: str, email: str, comment: str, expires: str,
                passphrase: str | None, protect: bool = True) -> str:
-        """A new ed25519 signing key; returns its fingerprint.
+        """A new ed25519 signing key with a cv25519 encryption subkey (what sealed
+        records are encrypted to); returns the primary key's fingerprint.
 
         With ``passphrase`` None and ``protect``, gpg asks for one through its own
         pinentry (and fails when none can open); only ``protect=False`` makes a key
@@ -52,6 +53,8 @@ class UserKeyring:
         """
         params: dict[str, Any] = dict(
             key_type="EDDSA", key_curve="ed25519", key_usage="sign",
+            # the encryption subkey sealed records are encrypted to (issue 19)
+            subkey_type="ECDH", subkey_curve="cv25519", subkey_usage="encrypt",
             name_real=name, name_email=email, name_comment=comment, expire_date=expires,
         )
         if passphrase:
@@ -99,6 +102,24 @@ class UserKeyring:
                 out[fpr] = flags.get(fields[9])
         return out
 
+    def add_encryption_subkey(self, fpr: str, expires: str,
+                              passphrase: str | None = None) -> None:
+        """A cv25519 encryption subkey on the key ``fpr`` (what sealed records are
+        encrypted to); gpg asks for the passphrase unless one is given."""
+        import subprocess
+
+        home = self.gpg.gnupghome
+        base = ["--homedir", home] if home else []
+        extra = (["--pinentry-mode", "loopback", "--passphrase", passphrase]
+                 if passphrase is not None else [])
+        done = subprocess.run(["gpg", *base, "--batch", *extra, "--quick-add-key", fpr,
+                               "cv25519", "encr", expires or "0"],
+                              capture_output=True, text=True, timeout=300)
+        if done.returncode != 0:
+            said = done.stderr.strip().splitlines()
+            raise GpgError("gpg could not add an encryption key: " + (
+                said[-1] if said else "no reason given"))
+
     def delete(self, fpr: str) -> None:
         """Remove a key this command just made (public and private halves)."""
         self.gpg.delete_keys(fpr, secret=True, expect_passphrase=False)
@@ -129,3 +150,40 @@ class UserKeyring:
         lowered = spec.strip().lower()
         matches = [k for k in self.secret_keys() if any(lowered in u.lower() for u in k.user_ids)]
         return matches[0] if len(matches) == 1 else None
+
+
+def decrypt_many(messages: list[bytes], home: str | None = None) -> list[bytes | None]:
+    """Each OpenPGP message opened with the person's own GnuPG (keys stay in
+    gpg-agent; pinentry asks for the passphrase as for signing), in one gpg run:
+    ``--decrypt-files`` in a private temporary folder (mode 0700) that is removed
+    straight away. None for a message this keyring cannot open."""
+    import subprocess
+    import tempfile
+
+    if not messages:
+        return []
+    home = home or os.environ.get("GNUPGHOME") or None
+    base = ["--homedir", home] if home else []
+    with tempfile.TemporaryDirectory(prefix="svseal-") as folder:
+        os.chmod(folder, 0o700)
+        names = []
+        for index, message in enumerate(messages):
+            name = os.path.join(folder, f"{index}.asc")
+            with open(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as fh:
+                fh.write(message)
+            names.append(name)
+        try:
+            subprocess.run(["gpg", *base, "--batch", "--yes", "--quiet", "--no-tty",
+                            "--decrypt-files", *names], capture_output=True, timeout=600,
+                           stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise GpgError(f"gpg could not be run: {exc}") from None
+        out: list[bytes | None] = []
+        for name in names:
+            plain = name[:-4]
+            try:
+                with open(plain, "rb") as handle:
+                    out.append(handle.read())
+            except OSError:
+                out.append(None)
+        return out

@@ -1,4 +1,5 @@
-"""OpenPGP in this process (pysequoia): read certificates, check signatures.
+"""OpenPGP in this process (pysequoia): read certificates, check signatures, and
+encrypt a small secret (a sealed record's data key) to certificates.
 
 Verification never touches anyone's GnuPG keyring or its trust settings: a
 :class:`Keyring` holds exactly the certificates the caller decided to trust
@@ -139,6 +140,40 @@ def _components(cert: Any) -> tuple[dict[str, _Component], bool]:
                 can_sign = can_sign or signs
     close()
     return out, can_sign
+
+
+def can_encrypt(cert: Any) -> bool:
+    """Whether the certificate has a live (sub)key whose latest binding allows
+    encryption (``keys create`` adds a cv25519 one; sign-only keys have none)."""
+    latest: dict[str, tuple[dt.datetime | None, bool]] = {}
+    current = ""
+    for packet in PacketPile.from_bytes(bytes(cert)):
+        if packet.tag in (Tag.PublicKey, Tag.PublicSubkey, Tag.SecretKey, Tag.SecretSubkey):
+            current = str(packet.fingerprint or "")
+        elif packet.tag == Tag.Signature and packet.signature_type in _SELF_SIGS and current:
+            made = packet.signature_created
+            before = latest.get(current)
+            if before is None or (made is not None and (before[0] is None or made >= before[0])):
+                flags = packet.key_flags
+                latest[current] = (made, flags is not None and bool(
+                    flags.transport_encryption or flags.storage_encryption))
+    if bool(_attr(cert, "is_revoked", False)):
+        return False
+    expiry = _attr(cert, "expiration")
+    if expiry is not None and expiry <= dt.datetime.now(dt.UTC):
+        return False
+    return any(encrypts for _made, encrypts in latest.values())
+
+
+def encrypt_to(certs: Iterable[Any], data: bytes) -> bytes:
+    """A standard OpenPGP message (one PKESK per certificate's encryption subkey)
+    holding ``data``, ASCII-armored; CertError when a certificate cannot receive it."""
+    recipients = list(certs)
+    try:
+        return bytes(pysequoia.encrypt(data, recipients=recipients, armor=True))
+    except Exception as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CertError(f"cannot encrypt to these keys: {first}") from None
 
 
 def key_info(cert: Any) -> KeyInfo:

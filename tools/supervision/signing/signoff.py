@@ -267,7 +267,7 @@ def facts_of_data(repo: RecordsRepo, data: Any,
     school = data.get("school")
     status = data.get("status")
     return RecordFacts(form.key, form.signers, holders,
-                       isinstance(text, str) and bool(text.strip()),
+                       (isinstance(text, str) and bool(text.strip())) or text is True,
                        day if isinstance(day, str) else (
                            day.isoformat() if day is not None and hasattr(day, "isoformat")
                            else None),

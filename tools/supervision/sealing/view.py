@@ -1,0 +1,126 @@
+"""A sealed record as the checker sees it without a reader's key.
+
+The stored form holds the clear fields and the names of the non-empty sealed
+answers. :func:`readable_view` gives the checker data shaped like the readable
+record (each sealed answer a placeholder, ``disagreement: true`` back as a text,
+action ids dropped), so structure and policy rules run on the clear part
+everywhere and required answers are judged from ``sealed.fields``. The view has no
+source spans: the privacy guard scans nothing a non-reader cannot read.
+
+:func:`stored_findings`: what the server gate, which holds no key, refuses in a
+repository with ``privacy: sealed: true``: a record stored readable, free text
+in the clear part, or a clear part changed by hand (``SEAL-CLEAR-TEXT``), and a
+damaged sealed block (``SEAL-DAMAGED``).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import yaml
+
+from supervision.forms.definition import Field, Form
+from supervision.forms.yamlparse import Document
+from supervision.problems import Problem
+from supervision.rules import problem
+from supervision.sealing import stored
+from supervision.sealing.split import DISAGREEMENT, SEALED_KEY, split
+
+PLACEHOLDER = "(sealed)"
+
+
+def is_sealed(doc: Document) -> bool:
+    return isinstance(doc.data, dict) and isinstance(doc.data.get(SEALED_KEY), dict) and \
+        stored.looks_sealed(doc.text.encode("utf-8"))
+
+
+def _field(fields: tuple[Field, ...], name: str) -> Field | None:
+    return next((f for f in fields if f.name == name), None)
+
+
+def _place(data: dict[str, Any], fields: tuple[Field, ...], parts: list[str]) -> None:
+    head, rest = parts[0], parts[1:]
+    is_items = head.endswith("[]")
+    name = head.removesuffix("[]")
+    f = _field(fields, name)
+    if f is None:
+        return  # off the form: the reader's own check reports it
+    if not rest:
+        if is_items:
+            return
+        data[name] = [PLACEHOLDER] if f.is_list else PLACEHOLDER
+        return
+    if is_items:
+        items = data.setdefault(name, [])
+        if not isinstance(items, list):
+            return
+        if not items:
+            items.append({})
+        for item in items:
+            if isinstance(item, dict):
+                _place(item, f.fields, rest)
+    else:
+        inner = data.setdefault(name, {})
+        if isinstance(inner, dict):
+            _place(inner, f.fields, rest)
+
+
+def _drop_action_ids(value: Any, fields: tuple[Field, ...]) -> None:
+    if not isinstance(value, dict):
+        return
+    for f in fields:
+        item = value.get(f.name)
+        if f.type == "actions" and isinstance(item, list):
+            for action in item:
+                if isinstance(action, dict):
+                    action.pop("id", None)
+        elif f.is_mapping:
+            _drop_action_ids(item, f.fields)
+
+
+def readable_view(doc: Document, form: Form) -> Document:
+    """The sealed ``doc`` shaped as its readable record, for validation and rules."""
+    data = copy.deepcopy(doc.data)
+    block = data.pop(SEALED_KEY, {})
+    names = block.get("fields") if isinstance(block, dict) else None
+    disagreement = data.pop(DISAGREEMENT, None)
+    for name in names if isinstance(names, list) else []:
+        if isinstance(name, str) and name and name != DISAGREEMENT:
+            _place(data, form.fields, name.split("."))
+    if disagreement is True or (isinstance(names, list) and DISAGREEMENT in names):
+        data[DISAGREEMENT] = PLACEHOLDER
+    _drop_action_ids(data, form.fields)
+    return Document(doc.path, data, dict(doc.positions), doc.text, [])
+
+
+def stored_findings(doc: Document, form: Form | None, relpath: str) -> list[Problem]:
+    """What a keyless gate refuses in a repository that seals records."""
+    if not is_sealed(doc):
+        return [problem("SEAL-CLEAR-TEXT", relpath, 1, 1,
+                        "this record is stored readable, but this repository seals records: "
+                        "its answers in words would be readable by anyone with a copy")]
+    line, col = doc.where((SEALED_KEY,))
+    try:
+        record = stored.parse(doc.text.encode("utf-8"))
+    except stored.StoredError as exc:
+        return [problem("SEAL-DAMAGED", relpath, line, col, str(exc))]
+    try:
+        clear = yaml.safe_load(record.clear_text) or {}
+    except yaml.YAMLError:
+        clear = None
+    if not isinstance(clear, dict) or stored.dump_clear(clear) != record.clear_text:
+        return [problem("SEAL-CLEAR-TEXT", relpath, 1, 1,
+                        "the readable part of this sealed record was changed by hand (a "
+                        "comment or free text was added outside the sealed block)")]
+    if form is None:
+        return []
+    leaks = [n for n in split(clear, form).sealed_fields
+             if not (n == DISAGREEMENT and isinstance(clear.get(DISAGREEMENT), bool))]
+    out = []
+    for name in leaks:
+        keypath = tuple(p.removesuffix("[]") for p in name.split("."))
+        at_line, at_col = doc.where(keypath)
+        out.append(problem("SEAL-CLEAR-TEXT", relpath, at_line, at_col,
+                           f"'{name}' is an answer in words stored outside the sealed block"))
+    return out
