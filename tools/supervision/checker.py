@@ -363,6 +363,20 @@ class Checker:
                 self._digest = digest_of((p, st) for p, st in stamps if st is not None)
         return self._digest
 
+    def state_key(self) -> str | None:
+        """A key for everything derived from the whole repository today (the records,
+        settings, calendar, HEAD, the date): what ``status`` keeps its items under."""
+        return self._results_key()
+
+    def all_records(self) -> CheckResult:
+        """Every record's findings and facts (for ``status`` and the site), leaving the
+        store marked as matching the working folder."""
+        result = self.records(self.repo_files())
+        if self.use_cache:
+            self._rows_fit = True
+            self._leave_mark()
+        return result
+
     def _results_key(self) -> str | None:
         """Everything a run's findings depend on; None if a file cannot be read."""
         import hashlib

@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         bring_up_to_date(repo.root)
         analysis = admin_commit.verified(repo, git)
         key = signing_key(args.key, git)
-        facts = Checker(repo, today=day).records(repo.record_files()).facts
+        facts = Checker(repo, today=day).all_records().facts
         planned = reassignment.plan(repo, git, analysis, facts, args.old, args.new,
                                     args.supervisee, args.reason, day, key)
         _check_registered_copy(analysis.head_trust(), key)

@@ -58,7 +58,7 @@ def _refused(exc: Any) -> Exception:
 def _facts(repo: Any, day: Any) -> dict[str, dict[str, Any]]:
     from supervision.checker import Checker
 
-    return Checker(repo, today=day).records(repo.record_files()).facts
+    return Checker(repo, today=day).all_records().facts
 
 
 def run(args: argparse.Namespace) -> int:

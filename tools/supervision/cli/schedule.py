@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
                       "proposed", f"Add the term dates for {args.year} to "
                       f"{folder}/{args.year}.yml and run `supervision check` on it.")
     day = today(args)
-    facts = Checker(repo, today=day).records(repo.record_files()).facts
+    facts = Checker(repo, today=day).all_records().facts
     proposals, notes = propose(repo, calendar, facts, args.year, day, args.time)
     out = sys.stdout
     forms = {p: repo.form(p.school, "session") for p in proposals}

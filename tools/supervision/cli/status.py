@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from typing import Any
@@ -41,9 +42,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from supervision.checker import Checker, CrossContext
+    from supervision.checker import Checker
     from supervision.deadlines.status import build
-    from supervision.deadlines.time_rules import evaluate
 
     repo = open_repo(args)
     require_settings(repo, "worked out")
@@ -52,8 +52,7 @@ def run(args: argparse.Namespace) -> int:
     if args.school:
         known_id(args.school, list(repo.config.schools), "school", "supervision.yml")
     day = today(args)
-    result = Checker(repo, today=day).records(repo.record_files())
-    items = evaluate(CrossContext(repo, result.facts, None, day), args.due_within)
+    items = _items(repo, Checker(repo, today=day), args.due_within)
     shown = args.due_within
     if shown is None:
         profile = repo.profiles.get(repo.config.profile)
@@ -67,6 +66,40 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _items(repo: Any, checker: Any, due_within: int | None) -> list[Any]:
+    """Every time-rule item for today, kept in the store while nothing they depend on
+    changed (the same key as check's whole-run findings: records, settings, calendar,
+    HEAD, the date), so a status after the pre-commit hook or a check is quick."""
+    from supervision.cache import Cache
+    from supervision.checker import CrossContext
+    from supervision.deadlines.items import Item
+    from supervision.deadlines.time_rules import evaluate
+
+    key = checker.state_key()
+    cache = Cache(repo.root, "status", f"{key}|{due_within}") if key else None
+    try:
+        stored = cache.get("items", []) if cache is not None else None
+        if stored is not None:
+            return [Item(rule, state, path, line, col, message, tuple(people),
+                         dt.date.fromisoformat(due) if due else None, school, severity, hint,
+                         until_sent)
+                    for (rule, state, path, line, col, message, people, due, school, severity,
+                         hint, until_sent) in stored]
+        result = checker.all_records()
+        items = evaluate(CrossContext(repo, result.facts, None, checker.today), due_within)
+        if cache is not None:
+            cache.clear()
+            cache.put("items", [], [
+                [i.rule, i.state, i.path, i.line, i.col, i.message, list(i.people),
+                 i.due.isoformat() if i.due else None, i.school, i.severity, i.hint,
+                 i.until_sent] for i in items])
+            cache.save()
+        return items
+    finally:
+        if cache is not None:
+            cache.close()
+
+
 STYLES = {"overdue": "bold red", "awaiting_signature": "cyan", "due_soon": "yellow"}
 
 
@@ -77,17 +110,19 @@ def _table(report: Any) -> None:
     from supervision.deadlines.status import LABELS
 
     console = Console(highlight=False, soft_wrap=True)
-    console.print(Text(report.summary(), style="bold"))
+    # One print of the whole report: rich's cost is per print, and a trust's status is
+    # a thousand lines.
+    lines: list[Text] = [Text(report.summary(), style="bold")]
     people = [report.focus] if report.focus else [p for p in report.people if not p.empty]
     if not report.focus and not report.organisation_items.empty:
         people.append(report.organisation_items)
     for person in people:
-        console.print()
+        lines.append(Text())
         where = f", {person.school}" if person.school else ""
         title = f"{person.name} ({person.id}{where})" if person.id else person.name
-        console.print(Text(title, style="bold"))
+        lines.append(Text(title, style="bold"))
         if person.empty:
-            console.print("  nothing overdue, due soon or awaiting signature")
+            lines.append(Text("  nothing overdue, due soon or awaiting signature"))
         for section in ("overdue", "awaiting_signature", "due_soon"):
             for item in person.sections[section]:
                 line = Text("  ")
@@ -96,4 +131,5 @@ def _table(report: Any) -> None:
                 line.append(f" {when:<10}  ")
                 line.append(item.message)
                 line.append(f"  {item.path}:{item.line}", style="dim")
-                console.print(line)
+                lines.append(line)
+    console.print(Text("\n").join(lines))
