@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from supervision.cache import Cache, salt
+from supervision.cache import Cache, gc_paused, salt
 from supervision.problems import ERROR
 from supervision.repo import RecordsRepo
 from supervision.rules import problem
@@ -167,12 +167,13 @@ class Verifier:
                                       facts_salt(self.repo), self.cache_folder)
         analysis.states = states
         todo: list[tuple[str, str, tuple[str, ...]]] = []
-        for item in line:
-            hit = cache.get(item[0], []) if cache is not None and not todo else None
-            if hit is not None:
-                analysis.entries[item[0]] = Entry.from_json(item[0], hit)
-            else:
-                todo.append(item)
+        with gc_paused(len(line)):  # tens of thousands of rows decoded: none is garbage
+            for item in line:
+                hit = cache.get(item[0], []) if cache is not None and not todo else None
+                if hit is not None:
+                    analysis.entries[item[0]] = Entry.from_json(item[0], hit)
+                else:
+                    todo.append(item)
         if todo:
             _Pass(self, analysis, todo).run()
             analysis.checked = len(todo)
