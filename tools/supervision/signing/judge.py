@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from supervision.reporters import plural
 from supervision.rules import problem
+from supervision.sealing.sidecar import SUFFIX as READERS_SUFFIX
 from supervision.signing.analysis import MALFORMED, NONE, Entry, Finding, describe_signature
 from supervision.signing.gitio import RawCommit
 from supervision.signing.openpgp import (
@@ -162,6 +163,9 @@ class CommitJudge:
         entry.trust = self.o._state_index(accepted)
         entry.tree_trust = self.o._state_index(tree_now)
         entry.signoff = self._claim(entry, state, where)
+        entry.readers = sorted(p.removesuffix(READERS_SUFFIX) for p, _n, _o in self.changes
+                               if p.endswith(READERS_SUFFIX)
+                               and is_record_path(p.removesuffix(READERS_SUFFIX)))
         entry.findings = [f.as_dict() for f in self.findings]
         return entry
 
