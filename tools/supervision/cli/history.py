@@ -56,6 +56,11 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
         return EXIT_FINDINGS if bad else EXIT_OK
     print(f"History of {relpath} (oldest first):")
+    if any(e.sealed for e in events):
+        print("You are not a reader of this record: its answers in words are sealed, so "
+              "where they changed this says 'sealed answers changed' without saying which. "
+              "Its own people, the readers your school names and the records admins can "
+              "see which.")
     for e in events:
         print(f"{e.date}  {e.commit[:10]}  by {e.by}; {e.signature}")
         why = f" (reason: {e.reason})" if e.reason else ""
