@@ -126,8 +126,11 @@ def sign_record(repo: Any, git: Any, relpath: str, role: str | None = None,
     changed: list[str] = []
     if disagree is not None:
         _write_disagreement(repo, relpath, doc, form, disagree)
-        changed.append(relpath)
-    blob = git.blob_id(repo.root / relpath)
+    blob = git.blob_id(repo.root / relpath)  # sealed: this seals it and writes its readers file
+    if disagree is not None:
+        from supervision.cli.seal import with_sidecar
+
+        changed += with_sidecar(repo, relpath)
     message = signoff.message(role, relpath, blob, person, disagree is not None)
     try:
         commit = git.commit_signed(message, key, changed)
