@@ -26,6 +26,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(run=run)
 
 
+def opener(git: Any) -> Any:
+    """Sealed versions opened with this person's own key (sealing.versions)."""
+    from supervision.sealing.versions import open_versions
+
+    return lambda items: open_versions(git, items)
+
+
 def run(args: argparse.Namespace) -> int:
     from supervision.signing.analysis import NotAGitRepository
     from supervision.signing.gitio import Git
@@ -44,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         for finding in analysis.findings:
             sys.stderr.write(f"supervision: {finding.problem.message}\n")
         return EXIT_FINDINGS
-    events = record_history(analysis, git, relpath)
+    events = record_history(analysis, git, relpath, opener(git))
     if not events:
         raise UsageError(f"no commit has changed or signed {relpath}",
                          "Check the path (it is relative to where you are), or commit the "

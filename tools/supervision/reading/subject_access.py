@@ -177,11 +177,13 @@ def _deleted(repo: RecordsRepo, person: str, analysis: Any, git: Any,
 def _history(analysis: Any, git: Any, path: str) -> list[dict[str, Any]]:
     """The record's audit trail: who changed or signed it, when, and which fields changed
     (names only)."""
+    from supervision.sealing.versions import open_versions
     from supervision.signing.history import record_history
 
     keep = ("commit", "date", "by", "change", "fields", "role", "signoff_counts", "reason")
     return [{k: v for k, v in event.as_dict().items() if k in keep}
-            for event in record_history(analysis, git, path)]
+            for event in record_history(analysis, git, path,
+                                        lambda items: open_versions(git, items))]
 
 
 def _signoffs(analysis: Any, person: str) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ names of the fields that changed, never their text.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,12 @@ from supervision.signing.analysis import Analysis, describe_signature, iso
 from supervision.signing.gitio import Git
 
 _MISSING = object()
+#: A sealed version's block of sealed answers (the sealing wing's ``split.SEALED_KEY``).
+SEALED_KEY = "sealed"
+#: Opens stored sealed versions for the person running the command: (path, stored
+#: bytes, commit holding it) -> readable bytes, or None (not a reader). The sealing
+#: wing's ``versions.open_versions``, given by the caller (this wing cannot import it).
+Opener = Callable[[Sequence[tuple[str, bytes, str | None]]], list[bytes | None]]
 
 
 def changed_fields(old: Any, new: Any, prefix: str = "") -> list[str]:
@@ -61,33 +68,37 @@ SEALED_CHANGED = "sealed answers changed"
 def _sealed_change(old: Any, new: Any) -> list[str]:
     """Field names for a change this person cannot see inside: the clear fields that
     changed and, when the sealed block changed, ``SEALED_CHANGED``."""
-    from supervision.sealing.versions import clear_part, is_sealed_data
-
-    a = clear_part(old) if is_sealed_data(old) else old
-    b = clear_part(new) if is_sealed_data(new) else new
+    a = _clear(old) if _is_sealed(old) else old
+    b = _clear(new) if _is_sealed(new) else new
     if not (isinstance(a, dict) and isinstance(b, dict)):
         return [SEALED_CHANGED]
     both = set(a) & set(b)
     names = [n for n in changed_fields(a, b) if n.split(".", 1)[0] in both]
-    old_block = old.get("sealed") if is_sealed_data(old) else None
-    new_block = new.get("sealed") if is_sealed_data(new) else None
+    old_block = old.get(SEALED_KEY) if _is_sealed(old) else None
+    new_block = new.get(SEALED_KEY) if _is_sealed(new) else None
     if old_block is None or new_block is None or \
             old_block.get("ciphertext") != new_block.get("ciphertext"):
         names.append(SEALED_CHANGED)
     return names
 
 
-def _open_sealed(git: Git, path: str, data: dict[str, Any], raw: dict[str, bytes],
-                 commit_of: dict[str, str]) -> set[str]:
+def _is_sealed(data: Any) -> bool:
+    return isinstance(data, dict) and isinstance(data.get(SEALED_KEY), dict)
+
+
+def _clear(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k != SEALED_KEY}
+
+
+def _open_sealed(opener: Opener | None, path: str, data: dict[str, Any],
+                 raw: dict[str, bytes], commit_of: dict[str, str]) -> set[str]:
     """Versions held sealed are opened for a reader (``data`` updated in place); the blob
     ids of those this person cannot open."""
-    from supervision.sealing.stored import looks_sealed
-    from supervision.sealing.versions import open_versions
-
-    sealed = [oid for oid, content in raw.items() if looks_sealed(content)]
+    sealed = [oid for oid, content in raw.items() if _is_sealed(data.get(oid))]
     if not sealed:
         return set()
-    opened = open_versions(git, [(path, raw[oid], commit_of.get(oid)) for oid in sealed])
+    opened = (opener([(path, raw[oid], commit_of.get(oid)) for oid in sealed])
+              if opener is not None else [None] * len(sealed))
     closed = set()
     for oid, plain in zip(sealed, opened, strict=True):
         doc = parse_bytes(plain, path)[0] if plain is not None else None
@@ -98,7 +109,8 @@ def _open_sealed(git: Git, path: str, data: dict[str, Any], raw: dict[str, bytes
     return closed
 
 
-def record_history(analysis: Analysis, git: Git, path: str) -> list[Event]:
+def record_history(analysis: Analysis, git: Git, path: str,
+                   opener: Opener | None = None) -> list[Event]:
     steps = []
     problems: dict[str, set[str]] = {}
     for finding in analysis.findings:
@@ -121,7 +133,7 @@ def record_history(analysis: Analysis, git: Git, path: str) -> list[Event]:
             raw[oid] = obj.data
     commit_of = {c[1]: e.id for e, c, _s in reversed(steps) if c is not None and c[1]}
     as_stored = dict(data)  # sealed versions as stored, before opening any
-    closed = _open_sealed(git, path, data, raw, commit_of)
+    closed = _open_sealed(opener, path, data, raw, commit_of)
     events: list[Event] = []
     previous: str | None = None
     for entry, change, so in steps:

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from supervision.reporters import plural
 from supervision.rules import problem
-from supervision.sealing.sidecar import SUFFIX as READERS_SUFFIX
 from supervision.signing.analysis import MALFORMED, NONE, Entry, Finding, describe_signature
 from supervision.signing.gitio import RawCommit
 from supervision.signing.openpgp import (
@@ -30,7 +29,7 @@ from supervision.signing.openpgp import (
     WEAK_KEY,
     Verdict,
 )
-from supervision.signing.signoff import Trailers, is_record_path
+from supervision.signing.signoff import READERS_SUFFIX, Trailers, is_record_path
 from supervision.signing.trust import (
     CONFIG_FILE,
     NOBODY,

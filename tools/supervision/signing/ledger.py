@@ -215,7 +215,7 @@ class Ledger:
             self.readers_changes.setdefault(path, []).append((index, e, why))
 
     def _readers_findings(self) -> None:
-        from supervision.sealing.sidecar import SUFFIX
+        from supervision.signing.signoff import READERS_SUFFIX as SUFFIX
 
         for path, changes in sorted(self.readers_changes.items()):
             for index, e, why in changes:
