@@ -638,6 +638,28 @@ def attack_unsigned_edit_of_a_record_awaiting_a_signer(t: Attack) -> None:
     t.commit(None, "Quiet change", relpath, signed=False)
 
 
+
+def _readers_file(t: Attack, relpath: str = SESSION) -> str:
+    """A readers file beside the record, as if its data key were wrapped to the attacker
+    (sign-offs do not cover it; only the readers rule guards it)."""
+    side = relpath + ".readers"
+    (t.root / side).write_text("# Who can read the sealed record beside this file.\n"
+                               "version: 1\nentries:\n- sealed: AAAA\n  readers: "
+                               f"[{t.actors['insider'].fpr}]\n  message: AAAA\n")
+    return side
+
+
+@scenario(6, "READERS-CHANGED-NOT-ADMIN")
+def attack_unsigned_change_of_who_reads_a_record(t: Attack) -> None:
+    """An unsigned commit changes who can read the agreed session (its readers file)."""
+    t.commit(None, "Readers", _readers_file(t), signed=False)
+
+
+@scenario(6, "READERS-CHANGED-NOT-ADMIN")
+def attack_insider_changes_who_reads_a_record(t: Attack) -> None:
+    """The insider, not an admin, changes who can read the agreed session in a signed commit."""
+    t.commit("insider", "Readers", _readers_file(t))
+
 # == 7. one person, one vote ==============================================================================
 def _two_admins_required(t: Attack) -> None:
     t.set_config("admins_required: 1", "admins_required: 2")

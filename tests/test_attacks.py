@@ -229,6 +229,30 @@ def test_an_admin_deletes_an_agreed_record_with_a_reason(attack: Attack) -> None
     assert code == 0, out
 
 
+
+def test_who_reads_a_record_changes_with_an_admin_or_with_the_record(attack: Attack) -> None:
+    """The honest ways a readers file changes (`seal readers` by an admin; a new version
+    of the record by its signer, as `submit` commits it) pass; an insider's change is
+    settled, down to a warning, once an admin sets the readers again."""
+    from attacks import _readers_file
+
+    side = _readers_file(attack)
+    attack.commit("admin", "Who can read the school's records", side)
+    reword(attack)
+    (attack.root / side).write_text((attack.root / side).read_text().replace("AAAA", "BBBB"))
+    attack.commit("supervisor", "Correct the record", SESSION, side)
+    result, data = attack.verify()
+    rules = {f["rule"] for f in data["errors"] + data["warnings"]}
+    assert "READERS-CHANGED-NOT-ADMIN" not in rules, data["errors"]
+    (attack.root / side).write_text((attack.root / side).read_text().replace("BBBB", "CCCC"))
+    attack.commit("insider", "Readers", side)
+    (attack.root / side).write_text((attack.root / side).read_text().replace("CCCC", "DDDD"))
+    attack.commit("admin", "Who can read the record, set again", side)
+    result, data = attack.verify()
+    found = [f for f in data["warnings"] if f["rule"] == "READERS-CHANGED-NOT-ADMIN"]
+    assert found and "set its readers again since" in found[0]["message"], data
+    assert not [f for f in data["errors"] if f["rule"] == "READERS-CHANGED-NOT-ADMIN"]
+
 def test_resigning_after_an_edit_and_disagreement_still_pass(attack: Attack) -> None:
     reword(attack)
     attack.commit("supervisor", "Correct the record", SESSION)

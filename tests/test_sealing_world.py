@@ -202,3 +202,47 @@ def test_the_gate_accepts_sealed_records_and_refuses_clear_text(world: World) ->
                              env=world.env("deputy"), capture_output=True, text=True,
                              timeout=300)
     assert refused.returncode != 0 and "SEAL-CLEAR-TEXT" in refused.stderr, refused.stderr
+
+
+def test_export_tells_a_non_reader_so_and_gives_a_reader_the_answers(world: World) -> None:
+    """A stranger's export holds the clear part and a sentence in place of each sealed
+    answer (never ciphertext, never a traceback); a reader's holds the answers."""
+    stranger = world.clone("stranger")
+    out = world.base / f"export-{world.mark()}"
+    done = world.cli("stranger", "export", "--person", "dsl-sample", "-o", str(out),
+                     "--format", "text", cwd=stranger)
+    assert done.code == 0 and "Traceback" not in done.err, done.out + done.err
+    assert "you are not a reader of them" in done.out, done.out
+    written = b"".join(p.read_bytes() for p in out.rglob("*") if p.is_file())
+    assert b"you are not a reader of this record" in written
+    assert b"dsl-sample" in written and b"2026-11-16" in written  # the clear part is there
+    assert not MARKER.search(written) and b"ciphertext" not in written
+    reader = world.clone("dsl")
+    out = world.base / f"export-{world.mark()}"
+    done = world.cli("dsl", "export", "--person", "dsl-sample", "-o", str(out), "--format",
+                     "text", cwd=reader)
+    assert done.code == 0, done.out + done.err
+    written = b"".join(p.read_bytes() for p in out.rglob("*") if p.is_file())
+    assert MARKER.search(written) and b"not a reader" not in written
+
+
+def test_history_says_sealed_answers_changed_to_a_non_reader(world: World) -> None:
+    """A stranger's history says "sealed answers changed" (and that they are not a
+    reader), never ciphertext; a reader's names the answer that changed."""
+    path = world.root / SESSION
+    data = yaml.safe_load(path.read_text())
+    data["wellbeing"]["discussion"] = world.mark()
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    world.git("deputy", "add", "--", SESSION)  # sealing it writes its readers file
+    world.commit("deputy", "Correct the record", SESSION + ".readers")
+    stranger = world.clone("stranger")
+    history = world.cli("stranger", "history", SESSION, cwd=stranger)
+    assert history.code == 0 and "Traceback" not in history.err, history.out + history.err
+    assert "changed: sealed answers changed" in history.out, history.out
+    assert "You are not a reader of this record" in history.out
+    assert "ciphertext" not in history.out and "nonce" not in history.out
+    reader = world.clone("dsl")
+    history = world.cli("dsl", "history", SESSION, "--format", "json", cwd=reader)
+    changed = [e for e in history.json()["events"] if e["change"] == "changed"]
+    assert changed and changed[-1]["fields"] == ["wellbeing.discussion"], changed
+    assert not any(e["sealed"] for e in history.json()["events"])

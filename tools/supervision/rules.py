@@ -390,6 +390,14 @@ _RULES = [
     Rule("SEAL-NOT-READER", ERROR, "You are not a reader of this record",
          "Only the record's own people, the readers your school names and the records "
          "admins' recovery key can read its answers. Ask one of them if you need to know."),
+    Rule("READERS-CHANGED-NOT-ADMIN", ERROR,
+         "Who can read a sealed record was changed without a records admin",
+         "The readers file beside a sealed record (NAME.yaml.readers) decides who can open its "
+         "answers, so only a records admin may change it on its own (`supervision seal "
+         "readers`), or the record's own people when they save a new version of it "
+         "(`supervision submit`). Tell the records admin: they look at the change with "
+         "`git log -- FILE` and set the readers again with `supervision seal "
+         "readers`, in a commit signed with their registered key."),
     Rule("READER-NO-ENC-KEY", WARNING, "A reader has no key that sealed records can be "
          "encrypted to",
          "They cannot read records sealed now. They run `supervision keys create` (a new "

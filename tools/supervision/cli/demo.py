@@ -35,6 +35,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                    "or an earlier demo")
     p.add_argument("--no-serve", action="store_true",
                    help="stop after building the site instead of serving it")
+    p.add_argument("--sealed", action="store_true",
+                   help="seal the records (privacy: sealed: true): each record's answers in "
+                   "words encrypted to its readers; every demo person gets an encryption key")
     p.add_argument("--port", type=int, default=8000,
                    help="port on 127.0.0.1 for the site (default 8000; 0 picks a free one)")
     p.set_defaults(run=run)
@@ -53,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     print(f"Building the demo trust in {folder} (everything in it is fictional) ...", flush=True)
     try:
-        built = build(folder, day, say=lambda text: print(text, flush=True))
+        built = build(folder, day, say=lambda text: print(text, flush=True),
+                      sealed=args.sealed)
     except DemoError as exc:
         raise Refused(str(exc), exc.hint) from None
     root = built.root

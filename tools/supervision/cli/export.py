@@ -99,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
     from supervision.reading import export_index
     from supervision.reading.subject_access import collect
     from supervision.reporters import plural
+    from supervision.sealing.versions import NOT_A_READER_NOTE
 
     repo = open_repo(args)
     require_settings(repo, "exported")
@@ -136,6 +137,12 @@ def run(args: argparse.Namespace) -> int:
           f"{person.name} ({person.id}) to {args.output}: {len(export.whole)} in full{part}.")
     print(f"Open {target / 'index.html'} first: it lists every record and says what was "
           "left out and why. export.json is the same as data.")
+    sealed = [r for r in export.records if NOT_A_READER_NOTE in r.document.notes]
+    if sealed:
+        print(f"note: {plural(len(sealed), 'record')} are sealed and you are not a reader of "
+              "them: the export holds only their dates, people and choices, and says so in "
+              "place of each answer. Ask one of their readers (the record's own people, the "
+              "headteacher or a records admin) to make the export.")
     if export.unreadable:
         print(f"note: {plural(len(export.unreadable), 'file')} holding this id could not be "
               "read as records; the index lists them. Run `supervision check` and correct them.")

@@ -26,6 +26,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(run=run)
 
 
+def opener(git: Any) -> Any:
+    """Sealed versions opened with this person's own key (sealing.versions)."""
+    from supervision.sealing.versions import open_versions
+
+    return lambda items: open_versions(git, items)
+
+
 def run(args: argparse.Namespace) -> int:
     from supervision.signing.analysis import NotAGitRepository
     from supervision.signing.gitio import Git
@@ -44,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         for finding in analysis.findings:
             sys.stderr.write(f"supervision: {finding.problem.message}\n")
         return EXIT_FINDINGS
-    events = record_history(analysis, git, relpath)
+    events = record_history(analysis, git, relpath, opener(git))
     if not events:
         raise UsageError(f"no commit has changed or signed {relpath}",
                          "Check the path (it is relative to where you are), or commit the "
@@ -56,6 +63,11 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
         return EXIT_FINDINGS if bad else EXIT_OK
     print(f"History of {relpath} (oldest first):")
+    if any(e.sealed for e in events):
+        print("You are not a reader of this record: its answers in words are sealed, so "
+              "where they changed this says 'sealed answers changed' without saying which. "
+              "Its own people, the readers your school names and the records admins can "
+              "see which.")
     for e in events:
         print(f"{e.date}  {e.commit[:10]}  by {e.by}; {e.signature}")
         why = f" (reason: {e.reason})" if e.reason else ""

@@ -126,8 +126,14 @@ def sign_record(repo: Any, git: Any, relpath: str, role: str | None = None,
     changed: list[str] = []
     if disagree is not None:
         _write_disagreement(repo, relpath, doc, form, disagree)
+    blob = git.blob_id(repo.root / relpath)  # sealed: this seals it and writes its readers file
+    if disagree is not None:
+        from supervision.sealing.sidecar import sidecar_path
+
         changed.append(relpath)
-    blob = git.blob_id(repo.root / relpath)
+        side = sidecar_path(relpath)  # sealed: committed with the record it opens
+        if repo.config is not None and repo.config.sealed and (repo.root / side).is_file():
+            changed.append(side)
     message = signoff.message(role, relpath, blob, person, disagree is not None)
     try:
         commit = git.commit_signed(message, key, changed)

@@ -70,8 +70,12 @@ def prepare(folder: Path) -> None:
                                  "folder.\n", encoding="utf-8")
 
 
-def build(folder: Path, today: dt.date, say: Any = print) -> Built:
-    """Build the demo trust in ``folder/trust`` with keys in ``folder/gnupg``."""
+def build(folder: Path, today: dt.date, say: Any = print, sealed: bool = False) -> Built:
+    """Build the demo trust in ``folder/trust`` with keys in ``folder/gnupg``.
+
+    ``sealed``: ``privacy: sealed: true``, an encryption key for every person, and every
+    record stored sealed to its readers (its people, the school's headteacher, the trust
+    safeguarding lead)."""
     folder = folder.resolve()  # git runs inside the trust: every path must be absolute
     prepare(folder)
     root = folder / "trust"
@@ -86,16 +90,27 @@ def build(folder: Path, today: dt.date, say: Any = print) -> Built:
     say(f"Making {len(the_plan.people)} throwaway signing keys in {keyring.home} ...")
     # Valid for three years after the later of the story's today and the real one.
     expires = add_months(max(today, dt.date.today()), 36)
-    fingerprints = {p.id: keyring.create(p, start, expires) for p in the_plan.people}
+    fingerprints = {p.id: keyring.create(p, start, expires, encryption=sealed)
+                    for p in the_plan.people}
     write_people(root, the_plan.people, fingerprints)
     for person in the_plan.people:
         (root / "keys" / f"{person.id}.asc").write_bytes(keyring.export(fingerprints[person.id]))
     config_path = root / "supervision.yml"
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     config["admins"] = [fingerprints["records-admin"]]
+    if sealed:
+        config.setdefault("privacy", {}).update(sealed=True, readers=["headteacher",
+                                                                      "trust-lead"])
     config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
 
-    history = History(root, keyring, the_plan.people, fingerprints)
+    history = History(root, keyring, the_plan.people, fingerprints, sealed)
+    if sealed:  # .gitattributes and the clean/smudge filter in this copy
+        done = subprocess.run([sys.executable, "-m", "supervision", "seal", "install"],
+                              cwd=root, env=keyring.env(), capture_output=True, text=True,
+                              timeout=300)
+        if done.returncode != 0:
+            raise DemoError("supervision seal install failed: "
+                            + (done.stderr.strip() or done.stdout))
     history.git("records-admin", start, "add", "-A")
     history.commit("records-admin", start + dt.timedelta(hours=1),
                    f"Start the supervision records of {ORG}\n\nSettings, people, their "
@@ -104,6 +119,8 @@ def build(folder: Path, today: dt.date, say: Any = print) -> Built:
     say(f"Writing {len(the_plan.records)} records and their sign-offs as signed commits, "
         f"{events[0].when:%d %B %Y} to {events[-1].when:%d %B %Y} ...")
     history.replay(events)
+    if sealed:  # the index learns that the readable working tree matches it (one filter run)
+        history.git("records-admin", events[-1].when, "update-index", "-q", "--refresh")
     keyring.stop()
     by_kind: dict[str, int] = defaultdict(int)
     for rec in the_plan.records:

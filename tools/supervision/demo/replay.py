@@ -57,7 +57,8 @@ class Keyring:
                             "Check that GnuPG 2.2 or later is installed (gpg --version).")
         return done.stdout
 
-    def create(self, person: Person, when: dt.datetime, expires: dt.date) -> str:
+    def create(self, person: Person, when: dt.datetime, expires: dt.date,
+               encryption: bool = False) -> str:
         """A key made at the story's time ``when`` that expires on ``expires``.
 
         The expiry is a date, not a period from ``when``: ``supervision sign`` judges
@@ -68,6 +69,9 @@ class Keyring:
         self.gpg("--quick-gen-key", uid, "ed25519", "sign", expires.isoformat(), when=when)
         listing = self.gpg("--with-colons", "--list-secret-keys", uid).decode()
         fprs = [line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr")]
+        if encryption:  # sealed records are encrypted to it
+            self.gpg("--quick-add-key", fprs[0], "cv25519", "encr", expires.isoformat(),
+                     when=when)
         return fprs[0].upper()
 
     def export(self, fingerprint: str) -> bytes:
@@ -88,8 +92,11 @@ class History:
     """Replays a :class:`Plan` as real, signed git commits."""
 
     def __init__(self, root: Path, keyring: Keyring, people: list[Person],
-                 fingerprints: dict[str, str]) -> None:
+                 fingerprints: dict[str, str], sealed: bool = False) -> None:
         self.root = root
+        #: records are sealed as they are added (the repository's clean filter): each is
+        #: committed with its readers file, and sign-offs name the sealed version
+        self.sealed = sealed
         self.keyring = keyring
         self.people = {p.id: p for p in people}
         self.fingerprints = fingerprints
@@ -109,18 +116,25 @@ class History:
                     "GIT_CONFIG_VALUE_0": str(self.keyring.program)})
         return env
 
-    def git(self, person: str, when: dt.datetime, *args: str, stdin: str | None = None) -> None:
+    def git(self, person: str, when: dt.datetime, *args: str, stdin: str | None = None) -> str:
         done = subprocess.run(["git", *args], cwd=self.root, env=self._env(person, when),
                               capture_output=True, text=True, input=stdin, timeout=120)
         if done.returncode != 0:
             raise DemoError(f"git {args[0]} failed: {done.stderr.strip()}",
                             "Check that git 2.30 or later is installed (git --version).")
+        return done.stdout
 
     def commit(self, person: str, when: dt.datetime, message: str,
                paths: list[str] | None = None) -> None:
         if paths:
             self.git(person, when, "add", "--", *paths)
-        self.git(person, when, "commit", "--quiet", "--no-verify", "--allow-empty",
+            if self.sealed:  # sealing them (the add above) wrote their readers files
+                self.git(person, when, "add", "--", *(f"{p}.readers" for p in paths))
+        # A commit of what is staged needs no sealing: without this, git's refresh of
+        # racily clean records would start the sealing filter for every sign-off.
+        quick = ["-c", "filter.supervision-seal.process=", "-c",
+                 "filter.supervision-seal.required=false"] if self.sealed else []
+        self.git(person, when, *quick, "commit", "--quiet", "--no-verify", "--allow-empty",
                  f"--gpg-sign={self.fingerprints[person]}", "--file=-", stdin=message)
         self.commits += 1
 
@@ -143,8 +157,9 @@ class History:
             elif rec.disagree_as == event.role:
                 self._sign_with_disagreement(event)
             else:
-                message = signoff_message(event.role, rec.path, blob_id(path.read_bytes()),
-                                          event.person, False)
+                blob = (self.git(event.person, event.when, "rev-parse", f"HEAD:{rec.path}")
+                        .strip() if self.sealed else blob_id(path.read_bytes()))
+                message = signoff_message(event.role, rec.path, blob, event.person, False)
                 self.commit(event.person, event.when, message)
                 self.signoffs += 1
 

@@ -24,5 +24,6 @@ it), and the export's index page and JSON copy (``export_index``).
 Nothing here writes into a repository, shows YAML syntax or the form's guidance,
 or reaches another server; ``supervision show`` and ``supervision export`` use it.
 
-May import: core, forms, signing.
+May import: core, forms, signing, sealing (a sealed record opened for a reader, or
+its clear part for anyone else).
 """

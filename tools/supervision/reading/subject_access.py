@@ -81,16 +81,28 @@ def _date(data: dict[str, Any]) -> str | None:
     return str(value) if value else None
 
 
+def _unsealed(form: Form, data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """A sealed version this person cannot open: its clear part, each sealed answer
+    replaced by a sentence saying so, and a note saying what to do (never ciphertext)."""
+    from supervision.sealing.versions import NOT_A_READER, NOT_A_READER_NOTE, is_sealed_data
+    from supervision.sealing.view import readable_data
+
+    if not is_sealed_data(data):
+        return data, []
+    return readable_data(data, form, NOT_A_READER), [NOT_A_READER_NOTE]
+
+
 def _exported(repo: RecordsRepo, relpath: str, form: Form, data: dict[str, Any],
               person: str, signoff: Any) -> Exported | None:
+    data, notes = _unsealed(form, data)
     found = partial.involvement(form, data, person)
     if found is None:
         return None
     if found.whole:
-        shown_form, answers, notes = form, data, []
+        shown_form, answers = form, data
     else:
         shown_form, answers = partial.part_for(form, data, person)
-        notes = [partial.left_out_note(form)]
+        notes = [*notes, partial.left_out_note(form)]
     document = record.assemble(repo, relpath, shown_form, answers, signoff, notes)
     return Exported(relpath, form, _date(data), found, document, answers)
 
@@ -136,16 +148,19 @@ def _deleted(repo: RecordsRepo, person: str, analysis: Any, git: Any,
              people: dict[str, str]) -> list[Exported]:
     """Signed records deleted since, from the version last signed (history holds it)."""
     from supervision.forms.yamlparse import parse_bytes
+    from supervision.sealing.versions import open_versions
     from supervision.signing.signoff import form_of
 
     gone = [r for r in analysis.records if r.status == "deleted"]
     objects = git.read_objects({r.blob for r in gone if r.blob})
+    mine = [(s, objects[s.blob]) for s in gone if objects.get(s.blob) is not None
+            and person.encode("utf-8") in objects[s.blob].data]
+    # sealed: opened for a reader (its readers file from the commit that signed it)
+    opened = open_versions(git, [(s.path, obj.data, s.signoffs[-1].commit if s.signoffs
+                                  else None) for s, obj in mine])
     out = []
-    for status in gone:
-        obj = objects.get(status.blob)
-        if obj is None or person.encode("utf-8") not in obj.data:
-            continue
-        doc, _problems = parse_bytes(obj.data, status.path)
+    for (status, obj), plain in zip(mine, opened, strict=True):
+        doc, _problems = parse_bytes(plain if plain is not None else obj.data, status.path)
         data = doc.data if doc is not None else None
         form = form_of(repo, data)
         if form is None or not isinstance(data, dict):
@@ -162,11 +177,13 @@ def _deleted(repo: RecordsRepo, person: str, analysis: Any, git: Any,
 def _history(analysis: Any, git: Any, path: str) -> list[dict[str, Any]]:
     """The record's audit trail: who changed or signed it, when, and which fields changed
     (names only)."""
+    from supervision.sealing.versions import open_versions
     from supervision.signing.history import record_history
 
     keep = ("commit", "date", "by", "change", "fields", "role", "signoff_counts", "reason")
     return [{k: v for k, v in event.as_dict().items() if k in keep}
-            for event in record_history(analysis, git, path)]
+            for event in record_history(analysis, git, path,
+                                        lambda items: open_versions(git, items))]
 
 
 def _signoffs(analysis: Any, person: str) -> list[dict[str, Any]]:

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 import yaml
 
-SUFFIX = ".readers"
+from supervision.signing.signoff import READERS_SUFFIX as SUFFIX
+
 VERSION = 1
 #: Versions kept: the newest sealings of one record (drafts, edits); older entries
 #: are still in history, and the committed version is always among the newest.

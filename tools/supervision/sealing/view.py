@@ -39,7 +39,8 @@ def _field(fields: tuple[Field, ...], name: str) -> Field | None:
     return next((f for f in fields if f.name == name), None)
 
 
-def _place(data: dict[str, Any], fields: tuple[Field, ...], parts: list[str]) -> None:
+def _place(data: dict[str, Any], fields: tuple[Field, ...], parts: list[str],
+           placeholder: str = PLACEHOLDER) -> None:
     head, rest = parts[0], parts[1:]
     is_items = head.endswith("[]")
     name = head.removesuffix("[]")
@@ -49,7 +50,7 @@ def _place(data: dict[str, Any], fields: tuple[Field, ...], parts: list[str]) ->
     if not rest:
         if is_items:
             return
-        data[name] = [PLACEHOLDER] if f.is_list else PLACEHOLDER
+        data[name] = [placeholder] if f.is_list else placeholder
         return
     if is_items:
         items = data.setdefault(name, [])
@@ -59,11 +60,11 @@ def _place(data: dict[str, Any], fields: tuple[Field, ...], parts: list[str]) ->
             items.append({})
         for item in items:
             if isinstance(item, dict):
-                _place(item, f.fields, rest)
+                _place(item, f.fields, rest, placeholder)
     else:
         inner = data.setdefault(name, {})
         if isinstance(inner, dict):
-            _place(inner, f.fields, rest)
+            _place(inner, f.fields, rest, placeholder)
 
 
 def _drop_action_ids(value: Any, fields: tuple[Field, ...]) -> None:
@@ -81,17 +82,24 @@ def _drop_action_ids(value: Any, fields: tuple[Field, ...]) -> None:
 
 def readable_view(doc: Document, form: Form) -> Document:
     """The sealed ``doc`` shaped as its readable record, for validation and rules."""
-    data = copy.deepcopy(doc.data)
+    return Document(doc.path, readable_data(doc.data, form), dict(doc.positions), doc.text, [])
+
+
+def readable_data(sealed: dict[str, Any], form: Form,
+                  placeholder: str = PLACEHOLDER) -> dict[str, Any]:
+    """A sealed version's answers shaped as its readable record, each non-empty sealed
+    answer ``placeholder`` (no ciphertext, no action ids)."""
+    data = copy.deepcopy(sealed)
     block = data.pop(SEALED_KEY, {})
     names = block.get("fields") if isinstance(block, dict) else None
     disagreement = data.pop(DISAGREEMENT, None)
     for name in names if isinstance(names, list) else []:
         if isinstance(name, str) and name and name != DISAGREEMENT:
-            _place(data, form.fields, name.split("."))
+            _place(data, form.fields, name.split("."), placeholder)
     if disagreement is True or (isinstance(names, list) and DISAGREEMENT in names):
-        data[DISAGREEMENT] = PLACEHOLDER
+        data[DISAGREEMENT] = placeholder
     _drop_action_ids(data, form.fields)
-    return Document(doc.path, data, dict(doc.positions), doc.text, [])
+    return data
 
 
 def stored_findings(doc: Document, form: Form | None, relpath: str) -> list[Problem]:

@@ -121,6 +121,9 @@ class Entry:
     confirms: str | None = None  # a key this commit confirms (Supervision-Confirm-Key)
     reason: str | None = None  # Supervision-Reason
     findings: list[dict[str, Any]] = field(default_factory=list)
+    #: records whose readers file (``NAME.yaml.readers``, sealed records) this commit
+    #: changed, by the record's path
+    readers: list[str] = field(default_factory=list)
 
     @property
     def trusted(self) -> bool:
@@ -140,7 +143,7 @@ class Entry:
         return [self.parents, self.tree, self.time, self.author_time, self.author, self.sig,
                 self.fpr, self.signer, self.admin, self.changes, self.signoff, self.trust,
                 self.tree_trust, self.pending, self.accepted, self.clock, self.approves,
-                self.approved_by, self.confirms, self.reason, self.findings]
+                self.approved_by, self.confirms, self.reason, self.findings, self.readers]
 
     @classmethod
     def from_json(cls, oid: str, value: list[Any]) -> Entry:

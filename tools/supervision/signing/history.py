@@ -7,6 +7,7 @@ names of the fields that changed, never their text.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,12 @@ from supervision.signing.analysis import Analysis, describe_signature, iso
 from supervision.signing.gitio import Git
 
 _MISSING = object()
+#: A sealed version's block of sealed answers (the sealing wing's ``split.SEALED_KEY``).
+SEALED_KEY = "sealed"
+#: Opens stored sealed versions for the person running the command: (path, stored
+#: bytes, commit holding it) -> readable bytes, or None (not a reader). The sealing
+#: wing's ``versions.open_versions``, given by the caller (this wing cannot import it).
+Opener = Callable[[Sequence[tuple[str, bytes, str | None]]], list[bytes | None]]
 
 
 def changed_fields(old: Any, new: Any, prefix: str = "") -> list[str]:
@@ -47,12 +54,63 @@ class Event:
     fields: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # rule ids found on this commit
     reason: str | None = None  # Supervision-Reason (an admin's deletion or move)
+    #: the version is sealed and this person cannot open it (not one of its readers)
+    sealed: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
-def record_history(analysis: Analysis, git: Git, path: str) -> list[Event]:
+#: What history says of a sealed version it cannot open (this person is not a reader).
+SEALED_CHANGED = "sealed answers changed"
+
+
+def _sealed_change(old: Any, new: Any) -> list[str]:
+    """Field names for a change this person cannot see inside: the clear fields that
+    changed and, when the sealed block changed, ``SEALED_CHANGED``."""
+    a = _clear(old) if _is_sealed(old) else old
+    b = _clear(new) if _is_sealed(new) else new
+    if not (isinstance(a, dict) and isinstance(b, dict)):
+        return [SEALED_CHANGED]
+    both = set(a) & set(b)
+    names = [n for n in changed_fields(a, b) if n.split(".", 1)[0] in both]
+    old_block = old.get(SEALED_KEY) if _is_sealed(old) else None
+    new_block = new.get(SEALED_KEY) if _is_sealed(new) else None
+    if old_block is None or new_block is None or \
+            old_block.get("ciphertext") != new_block.get("ciphertext"):
+        names.append(SEALED_CHANGED)
+    return names
+
+
+def _is_sealed(data: Any) -> bool:
+    return isinstance(data, dict) and isinstance(data.get(SEALED_KEY), dict)
+
+
+def _clear(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k != SEALED_KEY}
+
+
+def _open_sealed(opener: Opener | None, path: str, data: dict[str, Any],
+                 raw: dict[str, bytes], commit_of: dict[str, str]) -> set[str]:
+    """Versions held sealed are opened for a reader (``data`` updated in place); the blob
+    ids of those this person cannot open."""
+    sealed = [oid for oid, content in raw.items() if _is_sealed(data.get(oid))]
+    if not sealed:
+        return set()
+    opened = (opener([(path, raw[oid], commit_of.get(oid)) for oid in sealed])
+              if opener is not None else [None] * len(sealed))
+    closed = set()
+    for oid, plain in zip(sealed, opened, strict=True):
+        doc = parse_bytes(plain, path)[0] if plain is not None else None
+        if doc is None:
+            closed.add(oid)
+        else:
+            data[oid] = doc.data
+    return closed
+
+
+def record_history(analysis: Analysis, git: Git, path: str,
+                   opener: Opener | None = None) -> list[Event]:
     steps = []
     problems: dict[str, set[str]] = {}
     for finding in analysis.findings:
@@ -67,9 +125,15 @@ def record_history(analysis: Analysis, git: Git, path: str) -> list[Event]:
     blobs = {c[1] for _e, c, _s in steps if c is not None and c[1]}
     found = git.read_objects(blobs)
     data: dict[str, Any] = {}
+    raw: dict[str, bytes] = {}
     for oid, obj in found.items():
         doc = parse_bytes(obj.data, path)[0] if obj is not None else None
         data[oid] = doc.data if doc is not None else None
+        if obj is not None:
+            raw[oid] = obj.data
+    commit_of = {c[1]: e.id for e, c, _s in reversed(steps) if c is not None and c[1]}
+    as_stored = dict(data)  # sealed versions as stored, before opening any
+    closed = _open_sealed(opener, path, data, raw, commit_of)
     events: list[Event] = []
     previous: str | None = None
     for entry, change, so in steps:
@@ -82,7 +146,9 @@ def record_history(analysis: Analysis, git: Git, path: str) -> list[Event]:
                 kind = "created"
             else:
                 kind = "changed"
-                names = changed_fields(data.get(previous), data.get(new))
+                names = (_sealed_change(as_stored.get(previous), as_stored.get(new))
+                         if previous in closed or new in closed else
+                         changed_fields(data.get(previous), data.get(new)))
             previous = new
         events.append(Event(
             commit=entry.id, date=iso(entry.time), author=entry.author,
@@ -91,5 +157,6 @@ def record_history(analysis: Analysis, git: Git, path: str) -> list[Event]:
             signoff_counts=analysis.signoff_counts.get(entry.id, False) if so else None,
             change=kind, fields=names, problems=sorted(problems.get(entry.id, ())),
             reason=entry.reason,
+            sealed=change is not None and change[1] in closed,
         ))
     return events

@@ -29,7 +29,7 @@ from supervision.signing.openpgp import (
     WEAK_KEY,
     Verdict,
 )
-from supervision.signing.signoff import Trailers, is_record_path
+from supervision.signing.signoff import READERS_SUFFIX, Trailers, is_record_path
 from supervision.signing.trust import (
     CONFIG_FILE,
     NOBODY,
@@ -162,6 +162,9 @@ class CommitJudge:
         entry.trust = self.o._state_index(accepted)
         entry.tree_trust = self.o._state_index(tree_now)
         entry.signoff = self._claim(entry, state, where)
+        entry.readers = sorted(p.removesuffix(READERS_SUFFIX) for p, _n, _o in self.changes
+                               if p.endswith(READERS_SUFFIX)
+                               and is_record_path(p.removesuffix(READERS_SUFFIX)))
         entry.findings = [f.as_dict() for f in self.findings]
         return entry
 

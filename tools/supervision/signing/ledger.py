@@ -107,6 +107,10 @@ class Ledger:
         self.approvals: dict[str, set[str]] = {}
         #: per sign-off commit: whether it counted (for `supervision history`)
         self.counted: dict[str, bool] = {}
+        #: record path -> changes to its readers file that did not count: (index, entry,
+        #: why); and the index of the latest change to it signed by a records admin
+        self.readers_changes: dict[str, list[tuple[int, Entry, str]]] = {}
+        self.readers_set: dict[str, int] = {}
 
     # -- facts --------------------------------------------------------------------------
     def _load_facts(self) -> None:
@@ -150,6 +154,7 @@ class Ledger:
             self._keys(e)
             previous = e
         self._statuses()
+        self._readers_findings()
         self._key_warnings()
         a.signoff_counts = self.counted
         a.ledger = self
@@ -161,6 +166,8 @@ class Ledger:
 
     # -- changes to signed records ----------------------------------------------------------
     def _changes(self, index: int, e: Entry) -> None:
+        if e.readers:
+            self._readers(index, e)
         gone: dict[str, Track] = {}
         for path, new, old in e.changes:
             track = self.tracks.setdefault(path, Track())
@@ -181,6 +188,43 @@ class Ledger:
                     s.blob == new for s in t.signed.values())), None)
                 if source is not None:
                     self.tracks[path].inherit(source)
+
+    def _readers(self, index: int, e: Entry) -> None:
+        """A sealed record's readers file (who can open it) changes only in a commit
+        signed by a records admin, or with a new version of the record by someone who may
+        change the record (sign-offs do not cover the readers file, so this is its guard)."""
+        changed = {p for p, _n, _o in e.changes}
+        for path in e.readers:
+            if e.admin:
+                self.readers_set[path] = index
+                continue
+            track = self.tracks.get(path)
+            old = track.blob if track is not None else None
+            signers = (track.people | {p for _r, p in self.facts(old).holders}
+                       if track is not None and track.signed else None)
+            if not e.trusted:
+                why = "in a commit without a valid signature"
+            elif path not in changed:
+                why = "without a new version of the record and without a records admin's " \
+                      "signature"
+            elif signers is not None and e.signer not in signers:
+                why = "with a version of the record by someone who is neither one of its " \
+                      "signers nor a records admin"
+            else:
+                continue
+            self.readers_changes.setdefault(path, []).append((index, e, why))
+
+    def _readers_findings(self) -> None:
+        from supervision.signing.signoff import READERS_SUFFIX as SUFFIX
+
+        for path, changes in sorted(self.readers_changes.items()):
+            for index, e, why in changes:
+                settled = self.readers_set.get(path, -1) > index
+                self.report("READERS-CHANGED-NOT-ADMIN", path + SUFFIX,
+                            f"commit {e.id[:10]} changed who can read {path} {why} (by "
+                            f"{e.who()})" + ("; a records admin has set its readers again "
+                                             "since" if settled else ""),
+                            e.id, e.signer, severity=WARNING if settled else ERROR)
 
     def _judge_change(self, index: int, e: Entry, path: str, track: Track, new: str | None,
                       old: str | None) -> None:

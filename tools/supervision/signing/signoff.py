@@ -70,6 +70,11 @@ def signers_of(form: str) -> tuple[str, ...]:
     return _core_signers().get(form, ())
 
 
+#: A sealed record's readers file sits beside it as NAME.yaml + this (the sealing wing's
+#: ``sidecar.SUFFIX`` is this constant); verify guards who may change it.
+READERS_SUFFIX = ".readers"
+
+
 def is_record_path(path: str) -> bool:
     return bool(_PATH.match(path)) and "/../" not in f"/{path}/" and "/./" not in f"/{path}/"
 

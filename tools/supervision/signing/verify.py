@@ -70,7 +70,8 @@ from supervision.signing.trust import (
     parse_admins,
 )
 
-VERIFY_FORMAT = 3  # 3: one straight line; trust by threshold; the clock of the line
+VERIFY_FORMAT = 4  # 3: one straight line; trust by threshold; the clock of the line;
+#: 4: which commits changed a sealed record's readers file
 #: Where the trust root is pinned in a repository's git config.
 PIN_KEY = "supervision.trustRoot"
 #: Commits judged together (read, judged, then let go): bounds verify's memory.
