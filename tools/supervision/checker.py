@@ -53,6 +53,8 @@ class CrossContext:
         self.wanted = wanted
         self.today = today
         self.use_cache = use_cache
+        #: Given the whole repository's time-rule items when a whole run makes them.
+        self.keep_items: Callable[[list[Any]], None] | None = None
         if calendar is not None:
             self.__dict__["calendar"] = calendar
 
@@ -340,33 +342,38 @@ class Checker:
             facts = result.facts if wanted is None else related_facts(result.facts, wanted)
             ctx = CrossContext(repo, facts, wanted, self.today, self.use_cache,
                                school_calendar)
+            if wanted is None and self.use_cache:
+                ctx.keep_items = self._keep_items
             for rule in self.cross_rules:
                 result.problems += [p for p in rule(ctx) if wanted is None or p.path in wanted]
         # e.g. an unreadable deny list: shown whatever paths were given
         always = list(repo.privacy_guard().problems) if self.privacy else []
         return result, always
 
+    def _keep_items(self, items: list[Any]) -> None:
+        """A whole run's time-rule items, kept for ``status`` (it then needs no run)."""
+        key = self.state_key()
+        if key is not None:
+            from supervision.deadlines.status import keep_items
+
+            keep_items(self.repo.root, key, None, items)
+
     # -- the results cache ------------------------------------------------------------
     def _records_digest(self) -> int | None:
         """Every record's path and stamp, summed (see :mod:`supervision.signing.worktree`);
         None if a record cannot be read."""
         if self._digest is None:
-            changes = self._changes()
-            if changes is not None:
-                self._digest = changes.digest
-            else:
-                from supervision.signing.worktree import digest_of
+            from supervision.signing.worktree import digest_of
 
-                stamps = [(relpath, self._stamp(relpath)) for relpath in self.repo_files()]
-                if any(st is None for _path, st in stamps):
-                    return None
-                self._digest = digest_of((p, st) for p, st in stamps if st is not None)
+            changes = self._changes()
+            self._digest = changes.digest if changes is not None else digest_of(
+                (relpath, self._stamp(relpath)) for relpath in self.repo_files())
         return self._digest
 
     def state_key(self) -> str | None:
         """A key for everything derived from the whole repository today (the records,
         settings, calendar, HEAD, the date): what ``status`` keeps its items under."""
-        return self._results_key()
+        return self._results_key(rules="status")
 
     def all_records(self) -> CheckResult:
         """Every record's findings and facts (for ``status`` and the site), leaving the
@@ -377,28 +384,18 @@ class Checker:
             self._leave_mark()
         return result
 
-    def _results_key(self) -> str | None:
-        """Everything a run's findings depend on; None if a file cannot be read."""
-        import hashlib
-
-        from supervision.signing.commit_dates import head_commit
+    def _results_key(self, rules: str | None = None) -> str | None:
+        """Everything a run's findings depend on; None if a file cannot be read.
+        ``rules``: name the rules run instead of this checker's cross rules."""
+        from supervision.signing.worktree import results_key
 
         records = self._records_digest()
         if records is None:
             return None
-        digest = hashlib.sha256()
-        rules = ",".join(f"{r.__module__}.{r.__qualname__}" for r in self.cross_rules)
-        digest.update(f"{self._salt()}|{self.today}|"
-                      f"{head_commit(self.repo.root)}|{rules}|{self.privacy}|".encode())
-        calendar = self.repo.root / self._calendar_folder()
-        extra = sorted(str(p.relative_to(self.repo.root)) for p in calendar.glob("*.y*ml")) \
-            if calendar.is_dir() else []
-        stamps = [(relpath, stamp(str(self.repo.root / relpath))) for relpath in extra]
-        if any(st is None for _path, st in stamps):
-            return None
-        digest.update(";".join(f"{relpath}:{st}" for relpath, st in stamps).encode())
-        digest.update(f"|{records:064x}".encode())
-        return digest.hexdigest()
+        if rules is None:
+            rules = ",".join(f"{r.__module__}.{r.__qualname__}" for r in self.cross_rules)
+        return results_key(self.repo.root, f"{self._salt()}|{self.today}|{rules}|"
+                           f"{self.privacy}", self._calendar_folder(), records)
 
     def _run_with_results_cache(self, paths: list[str] | None) -> CheckResult | None:
         """Whole-run findings, reused while no record, setting, commit or date changed.
@@ -473,15 +470,10 @@ class Checker:
     def _stamps_for(self, cache: Cache, relpaths: list[str]) -> None:
         """On the flat path, the stamps of records git says are unchanged are the stored
         ones: read them in one query rather than every record's from git."""
-        if self._changes() is None:
-            return
-        missing = [p for p in relpaths if p not in self._stamps]
-        if missing:
-            found = cache.stamps_of(missing)
-            for relpath in missing:
-                st = found.get(relpath)
-                self._stamps[relpath] = st if st is not None else stamp(
-                    str(self.repo.root) + os.sep + relpath)
+        if self._changes() is not None:
+            from supervision.signing.worktree import stored_stamps
+
+            stored_stamps(self.repo.root, cache, relpaths, self._stamps)
 
     def _leave_mark(self) -> None:
         """After a run that left every record's stored row fitting its record, say so,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 from typing import Any
@@ -68,36 +67,22 @@ def run(args: argparse.Namespace) -> int:
 
 def _items(repo: Any, checker: Any, due_within: int | None) -> list[Any]:
     """Every time-rule item for today, kept in the store while nothing they depend on
-    changed (the same key as check's whole-run findings: records, settings, calendar,
-    HEAD, the date), so a status after the pre-commit hook or a check is quick."""
-    from supervision.cache import Cache
+    changed (records, settings, calendar, HEAD, the date: ``Checker.state_key``), so a
+    status after a check (which keeps them too) or another status is quick."""
     from supervision.checker import CrossContext
-    from supervision.deadlines.items import Item
+    from supervision.deadlines.status import keep_items, kept_items
     from supervision.deadlines.time_rules import evaluate
 
     key = checker.state_key()
-    cache = Cache(repo.root, "status", f"{key}|{due_within}") if key else None
-    try:
-        stored = cache.get("items", []) if cache is not None else None
+    if key is not None:
+        stored = kept_items(repo.root, key, due_within)
         if stored is not None:
-            return [Item(rule, state, path, line, col, message, tuple(people),
-                         dt.date.fromisoformat(due) if due else None, school, severity, hint,
-                         until_sent)
-                    for (rule, state, path, line, col, message, people, due, school, severity,
-                         hint, until_sent) in stored]
-        result = checker.all_records()
-        items = evaluate(CrossContext(repo, result.facts, None, checker.today), due_within)
-        if cache is not None:
-            cache.clear()
-            cache.put("items", [], [
-                [i.rule, i.state, i.path, i.line, i.col, i.message, list(i.people),
-                 i.due.isoformat() if i.due else None, i.school, i.severity, i.hint,
-                 i.until_sent] for i in items])
-            cache.save()
-        return items
-    finally:
-        if cache is not None:
-            cache.close()
+            return stored
+    result = checker.all_records()
+    items = evaluate(CrossContext(repo, result.facts, None, checker.today), due_within)
+    if key is not None:
+        keep_items(repo.root, key, due_within, items)
+    return items
 
 
 STYLES = {"overdue": "bold red", "awaiting_signature": "cyan", "due_soon": "yellow"}

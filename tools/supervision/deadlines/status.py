@@ -137,3 +137,42 @@ def build(repo: Any, items: list[Item], today: dt.date, due_within: int | None,
     config = repo.config
     return Report(config.organisation if config else "", today, due_within, ordered,
                   organisation, focus)
+
+
+# -- kept in the store -------------------------------------------------------------------
+#: The store's namespace for the time-rule items of the whole repository, by state key.
+ITEMS_NAMESPACE = "status"
+
+
+def kept_items(root: Any, key: str, due_within: int | None) -> list[Item] | None:
+    """The items stored under ``key`` (see ``Checker.state_key``), or None."""
+    from supervision.cache import Cache
+
+    cache = Cache(root, ITEMS_NAMESPACE, f"{key}|{due_within}")
+    try:
+        stored = cache.get("items", [])
+    finally:
+        cache.close()
+    if stored is None:
+        return None
+    return [Item(rule, state, path, line, col, message, tuple(people),
+                 dt.date.fromisoformat(due) if due else None, school, severity, hint,
+                 until_sent)
+            for (rule, state, path, line, col, message, people, due, school, severity, hint,
+                 until_sent) in stored]
+
+
+def keep_items(root: Any, key: str, due_within: int | None, items: list[Item]) -> None:
+    """Store the whole repository's items under ``key``, replacing older ones."""
+    from supervision.cache import Cache
+
+    cache = Cache(root, ITEMS_NAMESPACE, f"{key}|{due_within}")
+    try:
+        cache.clear()
+        cache.put("items", [], [
+            [i.rule, i.state, i.path, i.line, i.col, i.message, list(i.people),
+             i.due.isoformat() if i.due else None, i.school, i.severity, i.hint, i.until_sent]
+            for i in items])
+        cache.save()
+    finally:
+        cache.close()

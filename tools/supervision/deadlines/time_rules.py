@@ -79,7 +79,11 @@ def time_rules(ctx: CrossContext) -> list[Problem]:
     """
     found = []
     settings = (PEOPLE_FILE, CONFIG_FILE)
-    for item in evaluate(ctx):
+    items = evaluate(ctx)
+    keep = getattr(ctx, "keep_items", None)
+    if ctx.wanted is None and keep is not None:
+        keep(items)  # status needs no run of its own after this
+    for item in items:
         if item.severity is None:
             continue
         problem_ = item.problem()

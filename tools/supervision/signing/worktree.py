@@ -69,8 +69,14 @@ def stamp_hash(path: str, stamp: str) -> int:
     return int.from_bytes(hashlib.sha256(f"{path}\0{stamp}".encode()).digest(), "big")
 
 
-def digest_of(stamps: Iterable[tuple[str, str]]) -> int:
-    return sum(stamp_hash(path, st) for path, st in stamps) % _MOD
+def digest_of(stamps: Iterable[tuple[str, str | None]]) -> int | None:
+    """The digest of every record's stamp; None if one could not be read."""
+    total = 0
+    for path, st in stamps:
+        if st is None:
+            return None
+        total += stamp_hash(path, st)
+    return total % _MOD
 
 
 def updated_digest(digest: int, before: dict[str, str], after: dict[str, str]) -> int:
@@ -215,3 +221,32 @@ def leave_mark(root: Path, salt: str, head: str, count: int, digest: int, stale:
     finally:
         cache.close()
         marks.close()
+
+
+def stored_stamps(root: Path, cache: Cache, relpaths: list[str],
+                  stamps: dict[str, str | None]) -> None:
+    """Fill ``stamps`` for ``relpaths`` not in it from the store's rows (on the flat path
+    they fit their records); a record with no row is hashed."""
+    missing = [p for p in relpaths if p not in stamps]
+    if missing:
+        found = cache.stamps_of(missing)
+        for relpath in missing:
+            st = found.get(relpath)
+            stamps[relpath] = st if st is not None else stamp(str(root) + os.sep + relpath)
+
+
+def results_key(root: Path, settings: str, calendar_folder: str, records: int) -> str | None:
+    """The key of whole-run results: ``settings`` (salt, date, rules...), HEAD, the
+    calendar files' blob ids and the records' digest; None if a file cannot be read."""
+    from supervision.signing.commit_dates import head_commit
+
+    digest = hashlib.sha256(f"{settings}|{head_commit(root)}|".encode())
+    calendar = root / calendar_folder
+    extra = sorted(str(p.relative_to(root)) for p in calendar.glob("*.y*ml")) \
+        if calendar.is_dir() else []
+    stamps = [(relpath, stamp(str(root / relpath))) for relpath in extra]
+    if any(st is None for _path, st in stamps):
+        return None
+    digest.update(";".join(f"{relpath}:{st}" for relpath, st in stamps).encode())
+    digest.update(f"|{records:064x}".encode())
+    return digest.hexdigest()
