@@ -40,6 +40,9 @@ def describe(facts: dict[str, Any], day: object) -> str:
         "case-notes": f"the case notes for the session on {day}",
         "qa-review": f"the QA review of {day}",
         "informal": f"the informal supervision notes of {day}",
+        "chronology-entry": f"the chronology entry of {day}",
+        "escalation": f"the escalation of {day}",
+        "policy-assessment": f"the policy assessment of {day}",
     }.get(str(form), f"the record dated {day}")
 
 
