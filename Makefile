@@ -11,7 +11,7 @@ DEMO_DIR ?= build/demo
 WHEELHOUSE := build/wheelhouse
 WHEELS_STAMP := $(WHEELHOUSE)/.made
 
-.PHONY: venv test lint typecheck demo demo-check clean schemas bench wheelhouse
+.PHONY: venv test lint typecheck demo demo-check clean schemas bench bench-scaling wheelhouse
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ demo-check: $(STAMP)
 # nearly all of it git log. BENCH_ARGS="--anchor-runs 0" skips the anchors.
 bench: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/run.py --corpus build/bench-corpus $(BENCH_ARGS)
+
+# The scaling table (docs/performance.md, "Scaling"): the main commands on corpora of
+# 12, 25, 50 and 100 schools, made once in build/bench-scale-N; hours, by hand only.
+bench-scaling: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/scaling.py --write $(SCALING_ARGS)
 
 clean:
 	rm -rf $(VENV) build site .pytest_cache .ruff_cache .mypy_cache

@@ -70,6 +70,7 @@ class CorpusStats:
     signoffs: int = 0
     people: int = 0
     schools: int = 0
+    supervisees: int = 0  # as asked for (0: a corpus made before this was recorded)
     years: int = 0
     today: str = TODAY.isoformat()
     by_kind: dict[str, int] = field(default_factory=dict)
@@ -174,8 +175,8 @@ def make_corpus(dest: Path, schools: int = 50, supervisees: int = 200, years: in
     who = people_of(builder)
     keys = make_keys(who)
     trust_people(builder, keys)
-    stats = CorpusStats(people=len(who), schools=schools, years=years,
-                        today=today.isoformat())
+    stats = CorpusStats(people=len(who), schools=schools, supervisees=supervisees,
+                        years=years, today=today.isoformat())
     signers: dict[str, tuple[str, ...]] = {}
     blobs_text: dict[str, bytes] = {}
     for _day, path, data in builder.pending:

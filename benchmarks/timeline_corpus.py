@@ -73,6 +73,24 @@ def git_env(day: dt.date | None = None) -> dict[str, str]:
     return env
 
 
+def without_deny_list(config: str) -> str:
+    """supervision.yml's text with ``privacy: deny_list: none``. A fictional trust has no
+    pupils' names to deny, so name checking is off on purpose; otherwise check warns on
+    every run that no deny list is set (PRIVACY-DENY-LIST-UNSET). The skeleton's
+    commented line is switched on where it is there (keeping the file's comments), else
+    the setting is added under ``privacy:``; anything else is an error, not a silent
+    warning in every measurement."""
+    if "\n  # deny_list: none\n" in config:
+        config = config.replace("\n  # deny_list: none\n", "\n  deny_list: none\n", 1)
+    elif "\nprivacy:\n" in config and "\n  deny_list:" not in config:
+        config = config.replace("\nprivacy:\n", "\nprivacy:\n  deny_list: none\n", 1)
+    privacy = (yaml.safe_load(config) or {}).get("privacy") or {}
+    if privacy.get("deny_list") != "none":
+        raise SystemExit("could not set privacy: deny_list: none in the corpus's "
+                         "supervision.yml (has the skeleton changed?)")
+    return config
+
+
 def _shift_year(text: str, years: int) -> str:
     """The template calendar moved ``years`` years (364 days each, so weekdays stay)."""
     def move(match: re.Match[str]) -> str:
@@ -126,9 +144,7 @@ class Builder:
         schools = "".join(f"  - id: {s}\n    name: {s.replace('-', ' ').title()} (fictional)\n"
                           f"    profile: {self.profiles[s]}\n" for s in self.schools)
         config = re.sub(r"schools:\n(?:  .*\n|\s*#.*\n)+", "schools:\n" + schools, config)
-        # A fictional trust: no pupils' names to deny, so name checking is off on purpose
-        # (otherwise check warns, once per run, that no deny list is set).
-        config = config.replace("  # deny_list: none\n", "  deny_list: none\n", 1)
+        config = without_deny_list(config)
         (self.dest / "supervision.yml").write_text(config)
         self.people_yml()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from pathlib import Path
 
 import yaml
@@ -118,7 +119,10 @@ def test_changed_deny_list_rescans_cached_records(agenda_repo: RecordsRepoFixtur
     add_planned_sessions(agenda_repo)  # enough records for `check` to use its cache
     first = agenda_repo.cli("check", "--format", "json", env=_env(deny))
     assert per_record(first.json()) == []  # now cached
-    assert (agenda_repo.root / ".git" / "supervision" / "check.json").is_file()
+    store = agenda_repo.root / ".git" / "supervision" / "store.sqlite"
+    with sqlite3.connect(store) as conn:
+        assert conn.execute("SELECT count(*) FROM rows WHERE ns = 'check' AND key = ?",
+                            (relpath,)).fetchone() == (1,)
     deny.write_text("Olamide\nTyrone\n")
     again = per_record(agenda_repo.cli("check", "--format", "json", env=_env(deny)).json())
     assert [f["rule"] for f in again] == ["PRIVACY-DENY-LIST-NAME"]

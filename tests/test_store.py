@@ -74,6 +74,34 @@ def test_status_and_verify_read_the_same_from_the_store(corpus: Path) -> None:
     assert fresh["records"] == a["records"] and fresh["errors"] == a["errors"]
 
 
+def test_check_shares_each_versions_signing_facts_with_verify(corpus: Path) -> None:
+    """Parse once: the facts sign-off needs of each record version that check wrote to the
+    store are what verify would find from the version's bytes, and verify reading them
+    gives what it gives with no store at all."""
+    from supervision.repo import RecordsRepo
+    from supervision.signing.signoff import FACTS_NAMESPACE, RecordFacts, record_facts
+
+    (corpus / STORE).unlink(missing_ok=True)
+    assert run_cli("check", "--no-time-rules", cwd=corpus, env=git_env()).code in (0, 1)
+    with sqlite3.connect(corpus / STORE) as conn:
+        shared = dict(conn.execute("SELECT key, value FROM rows WHERE ns = ?",
+                                   (FACTS_NAMESPACE,)))
+    blobs = subprocess.run(["git", "ls-files", "-s", "records", "contracts"], cwd=corpus,
+                           capture_output=True, text=True, check=True).stdout.split("\n")
+    heads = {line.split()[1]: line.split("\t")[1] for line in blobs
+             if line.endswith((".yaml", ".yml"))}
+    assert len(shared) == len(heads) > 50  # one row per record version check parsed
+    repo = RecordsRepo.load(corpus)
+    for blob, path in heads.items():
+        raw = subprocess.run(["git", "cat-file", "blob", blob], cwd=corpus,
+                             capture_output=True, check=True).stdout
+        assert RecordFacts.from_json(json.loads(shared[blob])) == record_facts(repo, raw, path)
+    with_store = run_cli("verify", "--format", "json", cwd=corpus, env=git_env())
+    fresh = run_cli("verify", "--format", "json", "--no-cache", cwd=corpus, env=git_env())
+    assert with_store.json()["records"] == fresh.json()["records"]
+    assert with_store.json()["errors"] == fresh.json()["errors"]
+
+
 def test_two_commands_at_once_never_corrupt_the_store(agenda_repo, tmp_path: Path) -> None:
     add_planned_sessions(agenda_repo, count=80)
     root = agenda_repo.root

@@ -23,6 +23,8 @@ site
     the staff site and its disclosure control.
 reading
     one record as a person reads it: text, HTML and PDF.
+editing
+    one record's form in the web browser (`supervision edit`), writing its YAML.
 demo
     the demo trust and synthetic content.
 cli

@@ -1,12 +1,9 @@
 """``supervision check``: every record against its form and the policy rules.
 
-Data flow for one record::
-
-    bytes --yamlparse--> Document --validate(form)--> typed record + findings
-          --record_rules(profile)--> more findings --facts--> small summary
-
-Results are cached per file (see :mod:`supervision.cache`); when many files
-need checking they are shared between worker processes. Cross-record rules
+One record is checked by :mod:`supervision.record_check`; results are kept in the
+store per blob (see :mod:`supervision.cache`), and many files are shared between
+worker processes. A cold whole check verifies sign-offs in another process meanwhile
+(:mod:`supervision.signing.background`). Cross-record rules
 (calendar, deadlines) run afterwards on the facts of all records, each given a
 :class:`CrossContext` (the repository, every record's facts, the paths asked
 for, "today", and lazily the school calendar and the sign-off source).
@@ -16,32 +13,27 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from supervision.cache import Cache, salt, stamp
 from supervision.config import CONFIG_FILE, PEOPLE_FILE
-from supervision.forms.definition import KINDS, Form
-from supervision.forms.facts import FACTS_VERSION, extract
-from supervision.forms.record_rules import check_record_rules
-from supervision.forms.validate import Context, validate
-from supervision.forms.yamlparse import Document, parse_file
+from supervision.forms.facts import FACTS_VERSION
 from supervision.problems import ERROR, Problem
-from supervision.repo import RECORD_DIRS, RECORD_SUFFIXES, RecordsRepo
-from supervision.rules import problem
+from supervision.record_check import _check_many, _row, check_record
+from supervision.repo import RECORD_DIRS, RecordsRepo
 
 if TYPE_CHECKING:
     from supervision.deadlines.school_calendar import SchoolCalendar
     from supervision.signing.signoff_dates import SignoffSource
 
-PARALLEL_THRESHOLD = 400
 CACHE_MIN_FILES = 50  # below this, checking is quicker than loading the cache
-CHUNK = 250
+
+__all__ = ["CACHE_MIN_FILES", "Checker", "CheckResult", "CrossContext", "check_record",
+           "related_facts"]
 
 
 class CrossContext:
@@ -118,106 +110,6 @@ class CheckResult:
     from_cache: int = 0
 
 
-def check_record(repo: RecordsRepo, relpath: str, privacy: bool = True) -> tuple[
-        list[Problem], dict[str, Any] | None]:
-    """Check one record file; never raises on bad content.
-
-    ``privacy=False`` skips the privacy guard; only benchmarks use it, to measure
-    what the guard costs. No command offers it.
-    """
-    found: list[Problem] = []
-    top = relpath.split("/", 1)[0]
-    if top not in RECORD_DIRS or not relpath.endswith(RECORD_SUFFIXES):
-        found.append(problem("PATH-OUTSIDE-RECORDS", relpath, 1, 1,
-                             "this file is not under records/ or contracts/, so it is not "
-                             "checked as a record"))
-        return found, None
-    max_bytes = repo.config.max_record_bytes if repo.config else 1_000_000
-    doc, parse_problems = parse_file(str(repo.root / relpath), relpath, max_bytes)
-    found += parse_problems
-    if doc is None:
-        return found, None
-    form, facts, problems = _check_document(repo, relpath, doc)
-    found += problems
-    if privacy:
-        found = repo.privacy_guard().review(doc, form, found)
-    return found, facts
-
-
-def _check_document(repo: RecordsRepo, relpath: str, doc: Document) -> tuple[
-        Form | None, dict[str, Any] | None, list[Problem]]:
-    """The form of a parsed record (None if unknown), its facts and its findings."""
-    found: list[Problem] = []
-    data = doc.data
-    if not isinstance(data, dict):
-        found.append(problem("SCHEMA-TYPE", relpath, 1, 1,
-                             "a record must be a set of fields (name: value)"))
-        return None, None, found
-    kind = data.get("kind")
-    if kind not in KINDS:
-        line, col = doc.where(("kind",))
-        said = "has no 'kind' field" if kind is None else "has a 'kind' that is not a record kind"
-        found.append(problem("SCHEMA-KIND", relpath, line, col,
-                             f"the record {said}; kinds are: {', '.join(KINDS)}"))
-        return None, None, found
-    school = data.get("school") if isinstance(data.get("school"), str) else None
-    profile = repo.profile_for(school)
-    if profile is None:  # configuration is broken; repo.problems says why
-        return None, None, found
-    group = kind == "session" and data.get("format") == "group"
-    form = profile.form_for(kind, group)
-    if form is None:
-        line, col = doc.where(("kind",))
-        what = "group session" if group else kind
-        found.append(problem("SCHEMA-KIND", relpath, line, col,
-                             f"the {profile.id} profile has no {what} form; it has: "
-                             f"{', '.join(profile.forms)}"))
-        return None, None, found
-    ctx: Context = repo.context(profile)
-    completed = data.get("status", "held") not in ("planned", "cancelled")
-    typed, problems = validate(doc, form.fields, ctx, completed)
-    found += problems
-    found += check_record_rules(doc, form, profile, relpath, typed)
-    return form, extract(form, typed, doc.where), found
-
-
-# -- worker processes ---------------------------------------------------------------
-_WORKER_REPO: RecordsRepo | None = None
-_WORKER_PRIVACY = True
-
-
-def _worker_init(root: str, privacy: bool) -> None:
-    global _WORKER_REPO, _WORKER_PRIVACY
-    _WORKER_REPO = RecordsRepo.load(Path(root))
-    _WORKER_PRIVACY = privacy
-
-
-def _worker(paths: list[str]) -> list[tuple[str, list[dict[str, Any]], dict[str, Any] | None]]:
-    assert _WORKER_REPO is not None
-    out = []
-    for relpath in paths:
-        found, facts = check_record(_WORKER_REPO, relpath, _WORKER_PRIVACY)
-        out.append((relpath, [p.as_dict() for p in found], facts))
-    return out
-
-
-def _check_many(repo: RecordsRepo, paths: list[str], privacy: bool = True) -> Iterable[
-        tuple[str, list[Problem], dict[str, Any] | None]]:
-    workers = min(os.cpu_count() or 1, 8)
-    if len(paths) < PARALLEL_THRESHOLD or workers < 2:
-        for relpath in paths:
-            found, facts = check_record(repo, relpath, privacy)
-            yield relpath, found, facts
-        return
-    chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"),
-                             initializer=_worker_init,
-                             initargs=(str(repo.root), privacy)) as pool:
-        for batch in pool.map(_worker, chunks):
-            for relpath, found_dicts, facts in batch:
-                yield relpath, [Problem.from_dict(d) for d in found_dicts], facts
-
-
 class Checker:
     def __init__(self, repo: RecordsRepo, use_cache: bool = True,
                  cross_rules: tuple[CrossRule, ...] = (), today: dt.date | None = None,
@@ -291,7 +183,11 @@ class Checker:
                 result.from_cache += 1
             else:
                 todo.append(relpath)
-        for relpath, found_now, facts in _check_many(self.repo, todo, self.privacy):
+        # Sign-off's facts of each version parsed here go to the store too, so a
+        # verify (the time rules run one) never parses these versions again.
+        versions = self._versions_store() if cache is not None and todo else None
+        for relpath, found_now, facts, version in _check_many(
+                self.repo, todo, self.privacy, signing=versions is not None):
             problems += found_now
             if facts is not None:
                 facts_by_path[relpath] = facts
@@ -299,12 +195,35 @@ class Checker:
             if cache is not None and st is not None:
                 rows = [_row(p) for p in found_now]
                 cache.put(relpath, st, (rows, facts), people=_people_of(facts))
+                if versions is not None and version is not None:
+                    versions.put(st, "", version)
+        if versions is not None:
+            versions.save()
+            versions.close()
         if cache is not None:
             if len(relpaths) == len(self.repo_files()):  # a whole-repo run: forget deleted files
                 cache.prune(set(relpaths))
             cache.save()
             cache.close()
         return result
+
+    def _verify_alongside(self) -> Any:
+        """A cold whole check verifies in another process while reading the records
+        (see :mod:`supervision.signing.background`)."""
+        if not (self.cross_rules and self.use_cache) or self.repo.config is None:
+            return None
+        from supervision.signing.background import start
+
+        return start(self.repo)
+
+    def _versions_store(self) -> Cache | None:
+        """The shared store of sign-off's facts per record version, when the repository
+        signs (see :data:`supervision.signing.signoff.FACTS_NAMESPACE`)."""
+        if self.repo.config is None or not self.repo.config.admins:
+            return None
+        from supervision.signing.signoff import FACTS_NAMESPACE, facts_salt
+
+        return Cache(self.repo.root, FACTS_NAMESPACE, facts_salt(self.repo))
 
     def related_pool(self, records: list[str]) -> list[str]:
         """The records the cross-record rules need to judge ``records`` (see
@@ -315,7 +234,7 @@ class Checker:
         every record."""
         files = self.repo_files()
         if not self.use_cache or len(files) < CACHE_MIN_FILES:
-            return files
+            return sorted(set(files) | set(records))  # a missing or stray path is judged too
         first = self.records(records)
         people = {p for path in records for p in _people_of(first.facts.get(path))}
         cache = Cache(self.repo.root, "check", self._salt())
@@ -363,7 +282,12 @@ class Checker:
         all_records = self.repo_files()
         if paths is None:
             wanted = None
+            helper = self._verify_alongside()
             result = self.records(all_records)
+            if helper is not None:
+                from supervision.signing.background import finish
+
+                finish(helper)
             result.problems = config_problems + result.problems
             result.checked = len(all_records)
         else:
@@ -407,11 +331,10 @@ class Checker:
         calendar = self.repo.root / self._calendar_folder()
         extra = sorted(str(p.relative_to(self.repo.root)) for p in calendar.glob("*.y*ml")) \
             if calendar.is_dir() else []
-        for relpath in [*files, *extra]:
-            st = self._stamp(relpath)
-            if st is None:
-                return None
-            digest.update(f"{relpath}:{st};".encode())
+        stamps = [(relpath, self._stamp(relpath)) for relpath in [*files, *extra]]
+        if any(st is None for _path, st in stamps):
+            return None
+        digest.update(";".join(f"{relpath}:{st}" for relpath, st in stamps).encode())
         return digest.hexdigest()
 
     def _run_with_results_cache(self, paths: list[str] | None) -> CheckResult | None:
@@ -457,7 +380,3 @@ class Checker:
         problems += [Problem(*row) for row in always_rows]
         problems.sort(key=Problem.sort_key)
         return CheckResult(problems=problems, checked=checked)
-
-
-def _row(p: Problem) -> list[Any]:
-    return [p.path, p.line, p.col, p.rule, p.severity, p.message, p.hint]

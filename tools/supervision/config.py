@@ -71,6 +71,9 @@ class Loaded:
     config: Config | None
     people: dict[str, Person] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    #: The parsed settings files by name (supervision.yml, people.yml), kept so that
+    #: rules pointing at a line in them need not read them again.
+    documents: dict[str, Document] = field(default_factory=dict)
 
 
 def _load(root: Path, name: str) -> tuple[Document | None, list[Problem]]:
@@ -87,12 +90,14 @@ def load_config(root: Path) -> Loaded:
     doc, found = _load(root, "supervision.yml")
     loaded.problems += found
     if doc is not None:
+        loaded.documents["supervision.yml"] = doc
         typed, found = validate(doc, forms["supervision.yml"], Context(check_people=False))
         loaded.problems += found
         loaded.config = _config(typed, doc, loaded.problems)
     doc, found = _load(root, "people.yml")
     loaded.problems += found
     if doc is not None:
+        loaded.documents["people.yml"] = doc
         typed, found = validate(doc, forms["people.yml"], Context(check_people=False))
         loaded.problems += found
         loaded.people = _people(typed, doc, loaded)

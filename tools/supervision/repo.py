@@ -53,12 +53,14 @@ class RecordsRepo:
     _contexts: dict[str, Context] = field(default_factory=dict)
     _guard: Any = field(default=None, repr=False)
     _files: list[str] | None = field(default=None, repr=False)
+    #: supervision.yml and people.yml as parsed when loaded (for line numbers).
+    documents: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, root: Path) -> RecordsRepo:
         loaded = load_config(root)
         repo = cls(root=root, config=loaded.config, people=loaded.people,
-                   problems=list(loaded.problems))
+                   problems=list(loaded.problems), documents=dict(loaded.documents))
         if repo.config is not None:
             refs = {repo.config.profile}
             refs.update(s.profile for s in repo.config.schools.values() if s.profile)

@@ -8,7 +8,7 @@ One module per command group (``cli/check.py``, ``cli/new.py``...). Each has
 Exit codes: 0 all good, 1 findings (or the action was refused), 2 usage error,
 3 internal error (a bug: please report it).
 
-May import: core, forms, deadlines, signing, privacy, site, demo, reading.
+May import: core, forms, deadlines, signing, privacy, site, demo, reading, editing.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "init": "supervision.cli.init",
     "join": "supervision.cli.join",
     "new": "supervision.cli.new",
+    "edit": "supervision.cli.edit",
     "check": "supervision.cli.check",
     "schema": "supervision.cli.schema",
     "profile": "supervision.cli.profile",
@@ -90,7 +91,30 @@ def _common() -> argparse.ArgumentParser:
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: Options before the command name that take a value (skipped when finding the name).
+_VALUE_OPTIONS = ("-C", "--repo", "--today")
+
+
+def command_named(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` asks for, when it names one (else None: show them all)."""
+    skip = False
+    for token in argv:
+        if skip:
+            skip = False
+        elif token in _VALUE_OPTIONS:
+            skip = True
+        elif token.startswith("-"):
+            if token in ("-h", "--help", "--version"):
+                return None
+        else:
+            return token if token in COMMANDS else None
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or with ``only`` just that command's (only its module is
+    imported: ``supervision check`` in a pre-commit hook starts without loading
+    twenty other commands)."""
     common = _common()
     parser = argparse.ArgumentParser(
         prog="supervision",
@@ -100,8 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"supervision {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in COMMANDS.values():
-        importlib.import_module(module).register(sub, common)
+    for name, module in COMMANDS.items():
+        if only is None or name == only:
+            importlib.import_module(module).register(sub, common)
     return parser
 
 
@@ -159,7 +184,7 @@ def _fail(prefix: str, message: str, hint: str = "") -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(command_named(sys.argv[1:] if argv is None else argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)

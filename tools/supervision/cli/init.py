@@ -40,6 +40,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(run=run)
 
 
+#: Skeleton files copied byte for byte (everything else is text, some of it a template).
+BINARY_SUFFIXES = (".png",)
+
+
 def _skeleton_files() -> list[tuple[str, Any]]:
     root = resources.files("supervision").joinpath("skeleton")
     out: list[tuple[str, Any]] = []
@@ -81,6 +85,11 @@ def run(args: argparse.Namespace) -> int:
                              undefined=jinja2.StrictUndefined)
     target.mkdir(parents=True, exist_ok=True)
     for rel, source in _skeleton_files():
+        if rel.endswith(BINARY_SUFFIXES):  # the docs' screenshots: copied as they are
+            out = target / rel
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(source.read_bytes())
+            continue
         text = source.read_text(encoding="utf-8")
         if rel.endswith(".j2"):
             rel = rel[:-3]

@@ -410,6 +410,13 @@ def _protection(protected: dict[str, bool | None] | None, fpr: str) -> str | Non
     return {True: "yes", False: "NO (unprotected)", None: "unknown"}[protected[fpr]]
 
 
+def _gpg_date(unix_text: str) -> str | None:
+    """gpg's expiry (Unix time as text, '' for never) as YYYY-MM-DD."""
+    if not unix_text.strip().isdigit():
+        return None
+    return dt.datetime.fromtimestamp(int(unix_text), dt.UTC).date().isoformat()
+
+
 def _list(args: argparse.Namespace) -> int:
     repo = open_repo(args)
     secret: set[str] | None
@@ -430,7 +437,7 @@ def _list(args: argparse.Namespace) -> int:
         if owner is None or key.fingerprint in listed:
             continue
         rows.append({"person": owner, "fingerprint": key.fingerprint, "created": None,
-                     "expires": None,
+                     "expires": _gpg_date(key.expires),
                      "state": "not registered yet (send the public key to a records admin)",
                      "admin": False, "file": None, "private_key_here": True,
                      "passphrase": _protection(protected, key.fingerprint)})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import shlex
 import subprocess
@@ -40,7 +39,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                    help="who assesses the policy (policy-assessment only)")
     p.add_argument("--status", choices=("held", "planned"), default="held",
                    help="held (default) or planned (a booked session, filled in later)")
-    p.add_argument("--edit", action="store_true", help="open the new file in $EDITOR")
+    opened = p.add_mutually_exclusive_group()
+    opened.add_argument("--edit", action="store_true", help="open the new file in $EDITOR")
+    opened.add_argument("--form", action="store_true",
+                        help="open the new record's form in your web browser (as "
+                        "`supervision edit PATH`)")
     p.set_defaults(run=run)
 
 
@@ -72,49 +75,8 @@ def _contract_supervisor(repo: Any, school: str, supervisee: str) -> str | None:
     return None
 
 
-def _previous_actions(repo: Any, school: str, supervisee: str, day: dt.date) -> list[dict]:
-    """Open actions from the supervisee's last one-to-one before ``day``."""
-    from supervision.forms.record_rules import walk
-    from supervision.forms.validate import validate
-    from supervision.forms.yamlparse import parse_file
-
-    base = repo.root / "records" / school
-    if not base.is_dir():
-        return []
-    candidates = sorted(
-        (p for p in base.glob(f"*/{supervisee}/*-session.yaml") if p.name[:10] < day.isoformat()),
-        key=lambda p: p.name, reverse=True)
-    for path in candidates:
-        doc, _ = parse_file(str(path), path.name)
-        if doc is None or not isinstance(doc.data, dict):
-            continue
-        form = repo.form(school, "session")
-        profile = repo.profile_for(school)
-        if form is None or profile is None:
-            return []
-        typed, _ = validate(doc, form.fields, repo.context(profile))
-        out = []
-        for _kp, f, value in walk(form.fields, typed):
-            if f.type == "actions":
-                out += [{"action": a["action"]} for a in value
-                        if a.get("action") and a.get("status", "open") in ("open",
-                                                                            "carried-forward")]
-        return out
-    return []
-
-
-def _set_review(form: Any, values: dict[str, Any], items: list[dict]) -> None:
-    """Put ``items`` into the form's first action-review field."""
-    for keypath, f in form.walk():
-        if f.type == "review" and not any(isinstance(p, int) for p in keypath):
-            target = values
-            for part in keypath[:-1]:
-                target = target.setdefault(part, {})
-            target[keypath[-1]] = items
-            return
-
-
 def run(args: argparse.Namespace) -> int:
+    from supervision.editing.prefill import previous_actions, set_review
     from supervision.forms.scaffold import RecordExists, write_new
 
     repo = open_repo(args)
@@ -159,12 +121,12 @@ def run(args: argparse.Namespace) -> int:
         from supervision.cli.new_prefill import group_actions
 
         values.update(format="group", supervisees=supervisees, status=args.status)
-        _set_review(form, values, group_actions(repo, school, supervisor, day))
+        set_review(form, values, group_actions(repo, school, supervisor, day))
     else:
         values["supervisee"] = supervisees[0]
     if form.key == "session":
         values.update(format="one-to-one", status=args.status)
-        _set_review(form, values, _previous_actions(repo, school, supervisees[0], day))
+        set_review(form, values, previous_actions(repo, school, supervisees[0], day))
     if args.kind == "case-notes":
         if not args.case:
             raise UsageError("case notes need --case REF (the child's case reference)",
@@ -188,7 +150,11 @@ def run(args: argparse.Namespace) -> int:
         raise Refused(f"{exc.relpath} already exists; nothing was written",
                       "Open that file to carry on, or pass another --date.") from None
     shown = os.path.relpath(path) if Path.cwd() in path.parents else str(path)
-    print(shown)
+    print(shown, flush=True)
+    if args.form:
+        from supervision.cli.edit import open_form
+
+        return open_form(repo, repo.relative(path), args)
     if args.edit:
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
         if not editor:

@@ -73,19 +73,49 @@ class _Git:
         return out.split() if ok else []
 
 
+class Output:
+    """Where submit's words go: the terminal for the command, the page for the form."""
+
+    def say(self, text: str) -> None:
+        print(text)
+
+    def warn(self, text: str) -> None:
+        sys.stderr.write(text + "\n")
+
+    def findings(self, problems: list[Any]) -> None:
+        from supervision import reporters
+
+        reporters.text(problems, sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
-    from supervision import reporters
+    repo = open_repo(args)
+    _require_git(repo)
+    relpath = in_repo(repo, args.path)
+    return submit_record(repo, relpath, args.role, args.disagree, args.key)
+
+
+def _require_git(repo: Any) -> None:
+    from supervision.signing.gitio import Git
+
+    if not Git(repo.root).is_repository():
+        raise UsageError(f"{repo.root} is not a git repository",
+                         "Get a copy with `supervision join URL`.")
+
+
+def submit_record(repo: Any, relpath: str, role: str | None = None,
+                  disagree: str | None = None, key_spec: str | None = None,
+                  out: Output | None = None) -> int:
+    """Everything `supervision submit` does for one record (shared with the form page):
+    raises Refused or UsageError, saying why, and returns the exit code."""
     from supervision.checker import check_record
     from supervision.cli.sign import gpg_hint, sign_record, signing_key
     from supervision.problems import ERROR
     from supervision.signing.gitio import Git
 
-    repo = open_repo(args)
+    out = out or Output()
+    _require_git(repo)
     git = Git(repo.root)
-    if not git.is_repository():
-        raise UsageError(f"{repo.root} is not a git repository",
-                         "Get a copy with `supervision join URL`.")
-    relpath = in_repo(repo, args.path)
     if not (repo.root / relpath).is_file():
         bring_up_to_date(repo.root)  # it may be someone else's new record, on the server
     if not (repo.root / relpath).is_file():
@@ -93,10 +123,10 @@ def run(args: argparse.Namespace) -> int:
                          "Check the path (`supervision status` lists what waits for you).")
     g = _Git(git)
     where = g.upstream()
-    key = signing_key(args.key, git)  # refuses at once when no key is set up
+    key = signing_key(key_spec, git)  # refuses at once when no key is set up
     problems = [p for p in check_record(repo, relpath)[0] if p.severity == ERROR]
     if problems:
-        reporters.text(problems, sys.stderr)
+        out.findings(problems)
         raise Refused(f"{relpath} has {len(problems)} error{'s' if len(problems) > 1 else ''}; "
                       "nothing was committed or signed", "Correct them, then submit again.")
     if git.uncommitted(relpath) or not git.is_tracked(relpath):
@@ -106,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
         if not ok:
             g.run("reset", "--quiet", "--", relpath)
             raise Refused(f"the record could not be committed: {_last(said)}", gpg_hint())
-        print(f"Committed {relpath}.")
+        out.say(f"Committed {relpath}.")
     if where is not None:
         read = g.run("rev-parse", f"HEAD:{relpath}")[1]
         start = g.run("rev-parse", "HEAD")[1]
@@ -117,18 +147,18 @@ def run(args: argparse.Namespace) -> int:
                           "nothing was signed or sent",
                           f"Read the new version (`supervision show {relpath}`), then submit "
                           "again.")
-    done = sign_record(repo, git, relpath, args.role, args.disagree, key)
-    print(f"Signed it as {done.role} ({done.person}).")
+    done = sign_record(repo, git, relpath, role, disagree, key)
+    out.say(f"Signed it as {done.role} ({done.person}).")
     if done.problems:
-        reporters.text(done.problems, sys.stderr)
+        out.findings(done.problems)
         return EXIT_FINDINGS
     if where is None:
-        print("There is no server to send it to (no git remote): it is committed and signed "
-              "here only.")
+        out.say("There is no server to send it to (no git remote): it is committed and signed "
+                "here only.")
     else:
-        _push(g, where, relpath, key)
-        print(f"Sent to {where[0]} ({where[1]}).")
-    _next(repo, git, relpath)
+        _push(g, where, relpath, key, out)
+        out.say(f"Sent to {where[0]} ({where[1]}).")
+    _next(repo, git, relpath, out)
     return EXIT_OK
 
 
@@ -241,7 +271,7 @@ def _stale_signoffs(g: _Git, target: str) -> set[str]:
     return out
 
 
-def _push(g: _Git, where: tuple[str, str], relpath: str, key: str) -> None:
+def _push(g: _Git, where: tuple[str, str], relpath: str, key: str, out: Output) -> None:
     remote, branch = where
     said = ""
     for _attempt in range(ATTEMPTS):
@@ -252,7 +282,7 @@ def _push(g: _Git, where: tuple[str, str], relpath: str, key: str) -> None:
         if "pre-receive hook declined" in said or "remote rejected" in said:
             remote_lines = [line.removeprefix("remote:").strip() for line in said.splitlines()
                             if line.startswith("remote:")]
-            sys.stderr.write("\n".join(remote_lines) + "\n")
+            out.warn("\n".join(remote_lines))
             raise Refused("the server refused the record (see its reasons above); it is "
                           "committed and signed here", "Correct what it says, then submit "
                           "again.")
@@ -261,7 +291,7 @@ def _push(g: _Git, where: tuple[str, str], relpath: str, key: str) -> None:
                   "It is committed and signed here; submit again in a moment.")
 
 
-def _next(repo: Any, git: Any, relpath: str) -> None:
+def _next(repo: Any, git: Any, relpath: str, out: Output) -> None:
     """Who must act next, and how."""
     from supervision.signing.verify import Verifier
 
@@ -271,13 +301,13 @@ def _next(repo: Any, git: Any, relpath: str) -> None:
     if record.status in ("agreed", "disputed"):
         more = (" It records a disagreement: what cannot be resolved goes to the person your "
                 "policy names." if record.status == "disputed" else "")
-        print(f"Status: {record.status}. Everyone has signed this version: nothing more to do."
-              + more)
+        out.say(f"Status: {record.status}. Everyone has signed this version: nothing more to "
+                "do." + more)
         return
     role = record.status.removeprefix("awaiting-") if record.status.startswith(
         "awaiting-") else (record.signers[0] if record.signers else None)
     pid = record.holders.get(role or "")
     person = repo.people.get(pid or "")
     name = f"{person.name} ({pid})" if person else str(pid)
-    print(f"Status: {record.status}. {name} now needs to read and sign it:\n"
-          f"    supervision show {relpath}\n    supervision submit {relpath}")
+    out.say(f"Status: {record.status}. {name} now needs to read and sign it:\n"
+            f"    supervision show {relpath}\n    supervision submit {relpath}")

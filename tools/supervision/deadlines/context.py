@@ -149,9 +149,16 @@ class RuleContext:
 
     @cached_property
     def _people_doc(self) -> Any:
-        from supervision.forms.yamlparse import parse_file
+        return self._settings_doc(PEOPLE_FILE)
 
-        doc, _ = parse_file(str(self.repo.root / PEOPLE_FILE), PEOPLE_FILE)
+    def _settings_doc(self, name: str) -> Any:
+        """A settings file as parsed when the repository was loaded (read again only
+        for a repository object made without it)."""
+        doc = self.repo.documents.get(name)
+        if doc is None:
+            from supervision.forms.yamlparse import parse_file
+
+            doc, _ = parse_file(str(self.repo.root / name), name)
         return doc
 
     @cached_property
@@ -171,9 +178,7 @@ class RuleContext:
         return self._people_doc.where(("people", row, key))
 
     def config_at(self, *keypath: str) -> tuple[int, int]:
-        from supervision.forms.yamlparse import parse_file
-
-        doc, _ = parse_file(str(self.repo.root / CONFIG_FILE), CONFIG_FILE)
+        doc = self._settings_doc(CONFIG_FILE)
         return doc.where(keypath) if doc is not None else (1, 1)
 
     def add(self, rule: str, state: str, where: tuple[str, tuple[int, int]], message: str,

@@ -13,8 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from stdnum.gb import nhs, upn
-
 Hit = tuple[int, int, str]
 
 UPN = "PRIVACY-UPN"
@@ -89,12 +87,16 @@ AGED_BEFORE = 30
 
 def _upn(text: str) -> Iterator[Hit]:
     for m in _UPN.finditer(text):
+        from stdnum.gb import upn  # imported when a candidate appears (it is slow to load)
+
         if upn.is_valid(m.group().upper()):
             yield m.start(), m.end(), UPN
 
 
 def _nhs(text: str) -> Iterator[Hit]:
     for m in _NHS.finditer(text):
+        from stdnum.gb import nhs
+
         if nhs.is_valid(m.group().replace(" ", "").replace("-", "")):
             yield m.start(), m.end(), NHS
 

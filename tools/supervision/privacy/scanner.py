@@ -96,6 +96,8 @@ class Guard:
     case_ref: re.Pattern[str] | None = None
     #: Comment lines the scaffold writes for each form (by id): never the writer's words.
     _guidance: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
+    #: Each form (by id) with its profile, for working out its guidance when first needed.
+    _forms: dict[int, tuple[Form, Profile]] = field(default_factory=dict, repr=False)
     _where: dict[int, dict[KeyPath, int]] = field(default_factory=dict, repr=False)
     _comments: dict[str, list[tuple[int, int, str]]] = field(default_factory=dict, repr=False)
 
@@ -132,7 +134,7 @@ class Guard:
         guard = cls(names, problems, digest, case_ref)
         for profile in profiles:
             for form in profile.forms.values():
-                guard._guidance[id(form)] = _guidance_lines(form, profile)
+                guard._forms[id(form)] = (form, profile)
         return guard
 
     # -- one record ------------------------------------------------------------------
@@ -169,13 +171,24 @@ class Guard:
                     continue
             for s, e, rule in self._identifiers(text[start:end]):
                 hits.append((start + s, start + e, rule, keypath, kind))
-        place = _Places(doc, self._guidance.get(id(form), frozenset()))
+        place = _Places(doc, self._guidance_of(form))
         hits += self._comments_with_digits(text, trigger, place)
         escaped = [span for span in doc.spans if span[2] == '"'
                    and text.find("\\", span[0], span[1]) >= 0] if "\\" in text else []
         if escaped or self.names.might_contain(text):
             hits += self._names(doc, form, where, place, escaped)
         return self._problems(doc, hits)
+
+    def _guidance_of(self, form: Form | None) -> frozenset[str]:
+        """The scaffold's comment lines for ``form``, worked out the first time it is met
+        (a one-record check meets one or two forms, not every form of every profile)."""
+        key = id(form)
+        lines = self._guidance.get(key)
+        if lines is None:
+            known = self._forms.get(key)
+            lines = _guidance_lines(*known) if known else frozenset()
+            self._guidance[key] = lines
+        return lines
 
     def _comments_with_digits(self, text: str, trigger: bytes, place: _Places) -> list[_Found]:
         """Identifiers in comments. Only lines holding a ``#`` and then a digit or ``@``

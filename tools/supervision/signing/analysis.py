@@ -65,7 +65,7 @@ class BadRevision(Exception):
     pass
 
 
-@dataclass
+@dataclass(slots=True)
 class Finding:
     """A Problem about history, with the commit and the person it concerns."""
 
@@ -85,7 +85,7 @@ class Finding:
         return cls(Problem.from_dict(data), commit, person)
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     """What one commit of the line does, as far as sign-off is concerned.
 
@@ -147,7 +147,7 @@ class Entry:
         return cls(oid, *value)
 
 
-@dataclass
+@dataclass(slots=True)
 class SignoffRef:
     role: str
     person: str
@@ -165,7 +165,7 @@ class SignoffRef:
         return [self.role, self.person, self.commit, self.time, self.blob, self.index]
 
 
-@dataclass
+@dataclass(slots=True)
 class RecordStatus:
     path: str
     status: str

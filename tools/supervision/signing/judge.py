@@ -8,6 +8,7 @@ commit and the line below it.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 from supervision.reporters import plural
@@ -141,7 +142,8 @@ class CommitJudge:
             self.report("HISTORY-MERGE", f"commit {self.short} merges {others} into the "
                         "protected line, which must be straight",
                         None, where)
-        fpr = verdict.fingerprint
+        # interned: the same few keys and authors sign tens of thousands of commits
+        fpr = sys.intern(verdict.fingerprint) if verdict.fingerprint else None
         signer = state.person_for(fpr) if sig == GOOD else None
         admin = sig == GOOD and fpr in state.admins
         if sig in _SIGNATURE_PROBLEMS:
@@ -151,7 +153,7 @@ class CommitJudge:
                         state.person_for(fpr) or self._claimed_holder(), where)
         entry = Entry(
             id=rc.oid, parents=list(self.parents), tree=self.tree, time=rc.committer_time,
-            author_time=rc.author_time, author=rc.author, sig=sig, fpr=fpr, signer=signer,
+            author_time=rc.author_time, author=sys.intern(rc.author), sig=sig, fpr=fpr, signer=signer,
             admin=admin, changes=records, signoff=None, trust=0, tree_trust=0,
             pending=prev.pending if prev else None, clock=clock,
             confirms=self.trailers.confirms, reason=self.trailers.reason)

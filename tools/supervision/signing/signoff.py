@@ -23,8 +23,10 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from supervision.config import CONFIG_FILE
 from supervision.forms.definition import Form, load_core
 from supervision.forms.yamlparse import KeyPath, parse_bytes
 from supervision.repo import RecordsRepo
@@ -215,12 +217,35 @@ def value_at(data: Any, keypath: KeyPath) -> Any:
     return data
 
 
+#: Where the facts of each record version are shared (keyed by blob id): ``check``
+#: writes them for the records it parses, so verify never parses a version again.
+FACTS_NAMESPACE = "record-facts"
+FACTS_FORMAT = 1
+
+
+def facts_salt(repo: RecordsRepo) -> str:
+    """What a version's facts depend on besides its bytes: the code, the settings (which
+    school uses which profile, the size limit) and the profiles."""
+    from supervision.cache import salt
+
+    files = [repo.root / CONFIG_FILE] + [
+        Path(p.source) for p in repo.profiles.values() if not p.source.startswith("<built-in>")]
+    return salt(repo.root, files, extra=f"record-facts{FACTS_FORMAT}:"
+                + ",".join(sorted(repo.profiles)))
+
+
 def record_facts(repo: RecordsRepo, raw: bytes, path: str,
                  places: dict[int, KeyPath | None] | None = None) -> RecordFacts:
     """``places`` remembers where each form (by identity) keeps disagreements."""
     max_bytes = repo.config.max_record_bytes if repo.config else 1_000_000
     doc, _problems = parse_bytes(raw, path, max_bytes)
-    data = doc.data if doc is not None else None
+    return facts_of_data(repo, doc.data if doc is not None else None, places)
+
+
+def facts_of_data(repo: RecordsRepo, data: Any,
+                  places: dict[int, KeyPath | None] | None = None) -> RecordFacts:
+    """The facts of a record already parsed (``data``: its document's data, None when
+    it could not be read), exactly as :func:`record_facts` finds them from its bytes."""
     form = form_of(repo, data)
     if form is None or not isinstance(data, dict):
         return RecordFacts(None)

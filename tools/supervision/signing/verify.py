@@ -53,8 +53,10 @@ from supervision.signing.analysis import (
 from supervision.signing.gitio import Git, GitError, RawCommit, parse_commit, walk_line
 from supervision.signing.judge import CommitJudge
 from supervision.signing.signoff import (
+    FACTS_NAMESPACE,
     RecordFacts,
     Trailers,
+    facts_salt,
     read_trailers,
     record_facts,
 )
@@ -71,6 +73,8 @@ from supervision.signing.trust import (
 VERIFY_FORMAT = 3  # 3: one straight line; trust by threshold; the clock of the line
 #: Where the trust root is pinned in a repository's git config.
 PIN_KEY = "supervision.trustRoot"
+#: Commits judged together (read, judged, then let go): bounds verify's memory.
+PASS_SLICE = 4000
 
 class Verifier:
     def __init__(self, repo: RecordsRepo, git: Git | None = None,
@@ -86,7 +90,9 @@ class Verifier:
         #: The verifying machine's clock: never --today, which only moves the calendar.
         self.now = int(time.time() if now is None else now)
         self._facts: dict[str, RecordFacts] = {}
-        self._new_facts = False
+        #: each record version's facts, shared with check (by blob id), read when needed
+        self._facts_store: Cache | None = None
+        self._new_facts: dict[str, RecordFacts] = {}
         self._places: dict[int, Any] = {}  # id(form) -> where it keeps disagreements
 
     # -- cache ---------------------------------------------------------------------
@@ -157,8 +163,8 @@ class Verifier:
         if cache is not None:
             stored = cache.get("#states", [])
             states = [TrustIds.from_json(s) for s in stored] if stored else states
-            for oid, value in cache.get("#facts", []) or []:
-                self._facts[oid] = RecordFacts.from_json(value)
+            self._facts_store = Cache(self.repo.root, FACTS_NAMESPACE,
+                                      facts_salt(self.repo), self.cache_folder)
         analysis.states = states
         todo: list[tuple[str, str, tuple[str, ...]]] = []
         for item in line:
@@ -185,9 +191,14 @@ class Verifier:
                 cache.put(oid, [], analysis.entries[oid].as_json())
             if todo:
                 cache.put("#states", [], [s.as_json() for s in analysis.states])
-            if self._new_facts:
-                cache.put("#facts", [], [[k, v.as_json()] for k, v in self._facts.items()])
             cache.save()
+            cache.close()
+        if self._facts_store is not None:
+            for oid, facts in self._new_facts.items():
+                self._facts_store.put(oid, "", facts.as_json())
+            self._facts_store.save()
+            self._facts_store.close()
+            self._new_facts.clear()
         return analysis
 
     def _records(self, analysis: Analysis, head: str, cache: Cache | None, changed: bool,
@@ -251,16 +262,24 @@ class Verifier:
                     "sign-offs were never checked against this repository's keys"), extra, None))
 
     def facts(self, oid: str, data: bytes | None, path: str) -> RecordFacts:
-        found = self._facts.get(oid)
+        found = self.known_facts(oid)
         if found is None:
             found = (record_facts(self.repo, data, path, self._places) if data is not None
                      else RecordFacts(None))
             self._facts[oid] = found
-            self._new_facts = True
+            self._new_facts[oid] = found
         return found
 
     def known_facts(self, oid: str) -> RecordFacts | None:
-        return self._facts.get(oid)
+        """A version's facts if this run or the store (check's or an earlier verify's)
+        already has them; the store's rows are read all at once when first needed."""
+        found = self._facts.get(oid)
+        if found is None and self._facts_store is not None:
+            self._facts_store.preload()
+            value = self._facts_store.get(oid, "")
+            if value is not None:
+                found = self._facts[oid] = RecordFacts.from_json(value)
+        return found
 
 
 class _Pass:
@@ -291,16 +310,25 @@ class _Pass:
         return found
 
     def run(self) -> None:
-        git = self.git
-        objects = git.read_objects(oid for oid, _t, _p in self.todo)
-        raw: dict[str, RawCommit] = {}
-        for oid, _tree, _parents in self.todo:
-            obj = objects.get(oid)
-            raw[oid] = parse_commit(oid, obj.data if obj is not None else b"")
-        pairs: list[tuple[str, str | None]] = []
+        """Judge the commits in slices of :data:`PASS_SLICE`, oldest first: each slice's
+        commit objects and signed records are read, judged and let go before the next,
+        so memory does not grow with the length of the history."""
         trees = {oid: tree for oid, tree, _p in self.todo}
+        for start in range(0, len(self.todo), PASS_SLICE):
+            self._judge_slice(self.todo[start:start + PASS_SLICE], trees)
+
+    def _judge_slice(self, todo: list[tuple[str, str, tuple[str, ...]]],
+                     trees: dict[str, str]) -> None:
+        git = self.git
+        objects = git.read_objects(oid for oid, _t, _p in todo)
+        raw: dict[str, RawCommit] = {}
+        for oid, _tree, _parents in todo:
+            obj = objects.pop(oid, None)
+            raw[oid] = parse_commit(oid, obj.data if obj is not None else b"")
+        del objects
+        pairs: list[tuple[str, str | None]] = []
         before = self.previous.tree if self.previous else None
-        for oid, tree, parents in self.todo:
+        for oid, tree, parents in todo:
             if not parents:
                 pairs.append((oid, None))
             elif tree != (trees.get(parents[0]) or before):
@@ -310,7 +338,7 @@ class _Pass:
         trailers: dict[str, Trailers] = {}
         names: list[str] = []
         touches: set[str] = set()
-        for oid, _tree, parents in self.todo:
+        for oid, _tree, parents in todo:
             found = trailers[oid] = read_trailers(raw[oid].message)
             if found.claim is not None:
                 names.append(f"{oid}:{found.claim.path}")
@@ -333,7 +361,7 @@ class _Pass:
         if self.previous is not None:
             prefetch.append(self.a.states[self.previous.trust])
         loader.prefetch(prefetch)
-        for oid, tree, parents in self.todo:
+        for oid, tree, parents in todo:
             entry = CommitJudge(self, raw[oid], tree, parents, changed.get(oid, []),
                                  trailers[oid], new_ids.get(oid), found_objects).judge()
             self.a.entries[oid] = entry
