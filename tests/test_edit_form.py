@@ -516,3 +516,19 @@ def test_pinentry_detection(tmp_path: Path) -> None:
     for platform in ("win32", "darwin"):
         assert not pinentry.terminal_needed(tmp_path, env, platform)
     assert pinentry.terminal_needed(tmp_path, env, "linux")  # no key set up here
+
+
+@pytest.mark.parametrize("profile", ["agenda", "reflective"])
+def test_what_only_the_tools_write_is_shown_but_not_edited(profile: str) -> None:
+    """A chronology entry's records and versions, and an escalation's disputed record,
+    are written by `supervision chronology done` and `supervision escalate`: the page
+    shows them as text and never posts them back."""
+    from supervision.editing.model import fixed_fields
+    from supervision.forms.definition import load_profile
+
+    loaded, problems = load_profile(profile)
+    assert loaded is not None and not problems
+    forms = loaded.forms
+    assert "entries" in fixed_fields(forms["chronology-entry"])
+    escalation = fixed_fields(forms["escalation"])
+    assert "disputed" in escalation and "resolution" not in escalation

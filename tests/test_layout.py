@@ -261,10 +261,12 @@ def test_wheel_installs_and_init_works_from_it(tmp_path: Path) -> None:
     here = next(p for p in sys.path if p.endswith("site-packages") and Path(p).is_dir())
     (site / "deps.pth").write_text(here + "\n")
     python = fresh / "bin" / "python"
+    # Without PYTHONPATH: a tools/ on it (with the egg-info a build leaves there) would make
+    # pip see the package as installed already and install nothing.
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install",
                     "--quiet", "--no-deps", "--no-index", str(wheel)], check=True,
-                   capture_output=True, timeout=300)
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+                   capture_output=True, timeout=300, env=env)
     env["PATH"] = f"{fresh / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     where = subprocess.run([str(python), "-c", "import supervision, sys; "
                             "print(supervision.__file__)"], check=True, capture_output=True,
