@@ -25,6 +25,9 @@ from test_handwritten_records import PATHS, PROFILES, fixture_path
 
 CASES = sorted(PATHS)
 SPECIAL = ("__version", "__fields")
+#: Forms with nothing a person types on the page: a chronology entry is written by
+#: `supervision chronology done`, and every field of it is shown as fixed text.
+NOTHING_TO_TYPE = frozenset({"chronology-entry"})
 
 
 @pytest.fixture(scope="module")
@@ -143,6 +146,9 @@ def test_every_field_round_trips_through_the_page(repos, profile: str, form: str
         start = page.text()
         start_data = _data(start).data
         controls = leaves(page.form)
+        if form in NOTHING_TO_TYPE:
+            assert not controls
+            return
         assert len(controls) >= 6
         for c in controls:
             page.get()
@@ -173,6 +179,9 @@ def test_every_field_at_once_and_back(repos, profile: str, form: str) -> None:
     try:
         start = page.text()
         controls = leaves(page.form)
+        if form in NOTHING_TO_TYPE:
+            assert not controls
+            return
         new = {c.name: v for c in controls if (v := changed(c)) is not None}
         page.post("save", new)
         assert not same(_data(page.text()).data, _data(start).data)
