@@ -77,12 +77,12 @@ def _rows(repo: Any, items: list[Any]) -> list[dict[str, Any]]:
 def _describe(value: Any, keypath: tuple[Any, ...], data: Any) -> tuple[str, str]:
     """(what it is, its text) for one item, in words."""
     if isinstance(value, dict) and "decision" in value:
-        reasons = f" Reasons: {value['reasons']}" if value.get("reasons") else ""
-        return "decision", f"{value['decision']}{reasons}".strip()
+        reasons = f" (reasons: {str(value['reasons']).strip()})" if value.get("reasons") else ""
+        return "decision", f"{str(value['decision']).strip()}{reasons}"
     if isinstance(value, dict) and "action" in value:
-        extra = "".join(f" {label}: {value[key]}." for key, label in
-                        (("owner", "Who"), ("due", "By")) if value.get(key))
-        return "action", f"{value['action']}{extra}".strip()
+        extra = ", ".join(f"{label} {value[key]}" for key, label in
+                          (("owner", "who:"), ("due", "by")) if value.get(key))
+        return "action", str(value["action"]).strip() + (f" ({extra})" if extra else "")
     if value is True:  # a conversation about a child: a professionals' meeting
         summary = next((v for v in (data or {}).values()
                         if isinstance(v, str) and len(v) > 40), "")
