@@ -279,7 +279,11 @@ def _push(g: _Git, where: tuple[str, str], relpath: str, key: str, out: Output) 
         if ok:
             g.run("branch", "--quiet", f"--set-upstream-to={remote}/{branch}")
             return
-        if "pre-receive hook declined" in said or "remote rejected" in said:
+        # The server's checks passed but someone else's push moved the branch meanwhile
+        # (git: "cannot lock ref ... expected", "failed to update ref"): a race, not a
+        # refusal. Catch up and push again, as when they pushed first.
+        raced = "cannot lock ref" in said or "failed to update ref" in said
+        if not raced and ("pre-receive hook declined" in said or "remote rejected" in said):
             remote_lines = [line.removeprefix("remote:").strip() for line in said.splitlines()
                             if line.startswith("remote:")]
             out.warn("\n".join(remote_lines))
