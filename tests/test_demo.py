@@ -24,6 +24,11 @@ REBOOKED = "records/northwind/2026-27/dsl-nw-2/2026-09-16-session.yaml"
 DISPUTED = "records/hollowbrook/2026-27/dsl-hb-1/2026-09-14-session.yaml"
 STALE = "records/hollowbrook/2025-26/dsl-hb-2/2026-06-22-session.yaml"
 MISSED_CONTRACT = "contracts/wendle/dsl-lw-1-2026-09-03.yaml"
+# The rest of the policies (issue 16): one planted example of each new finding.
+NOT_ON_CHRONOLOGY = "records/northwind/2025-26/dsl-nw-2/2026-06-22-session.yaml"
+QA_CONTRACT = "contracts/northwind/dsl-nw-2-2026-09-03.yaml"
+ESCALATION = "records/hollowbrook/2026-27/dsl-hb-1/2026-09-20-escalation.yaml"
+NO_REFERRAL_OUTCOME = "records/wendle/2026-27/dsl-lw-2/2026-09-16-session.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +60,10 @@ def test_check_finds_the_planted_problems_and_nothing_else(demo: Path) -> None:
         ("SUPERVISEE-RESPONSE", UNSIGNED),           # nor did the supervisee
         ("SUPERVISEE-RESPONSE", STALE),              # changed after the supervisee signed
         ("REBOOK-DATE", REBOOKED),                   # rebooked 10 working days later
+        ("CHRONOLOGY-ENTRY-DUE", NOT_ON_CHRONOLOGY),  # its decisions never entered
+        ("QA-REVIEW-DUE", QA_CONTRACT),              # no QA review in the last 12 months
+        ("ESCALATION-OPEN", ESCALATION),             # the dispute, escalated, still open
+        ("REFERRAL-FOLLOW-UP", NO_REFERRAL_OUTCOME),  # no outcome of the referral agreed
     }
     output = (demo / "demo-output.txt").read_text()
     assert "=== supervision check" in output and "HALF-TERM-SESSION" in output
@@ -69,7 +78,18 @@ def test_verify_sees_the_signatures_the_dispute_and_the_stale_record(demo: Path)
     assert statuses.pop(DISPUTED) == "disputed"
     assert statuses.pop(STALE) == "stale"
     assert statuses.pop(REBOOKED) == "cancelled"  # signed, but a cancelled session
+    assert statuses.pop(ESCALATION) == "draft"  # signed by all three once resolved
+    planned = [p for p, s in statuses.items() if s == "planned"]
+    assert planned and all(p.endswith("-session.yaml") for p in planned)  # next ones booked
+    statuses = {p: s for p, s in statuses.items() if s != "planned"}
     assert set(statuses.values()) == {"agreed"} and len(statuses) > 100
+    # Every chronology entry is signed by its DSL, and points at a version git holds.
+    entries = [p for p in statuses if p.endswith("-chronology.yaml")]
+    assert len(entries) > 30
+    entry = yaml.safe_load((demo / "trust" / entries[0]).read_text())
+    blob = entry["entries"][0]["version"]
+    assert subprocess.run(["git", "cat-file", "-e", blob], cwd=demo / "trust",
+                          env=git_env()).returncode == 0
     # Real signed commits by the right people: the admin's trust root, then everyone's.
     assert data["trust"]["admins"][0]["person"] == "records-admin"
     disputed = (demo / "trust" / DISPUTED).read_text()
@@ -87,7 +107,13 @@ def test_status_tells_each_person_what_is_overdue(demo: Path) -> None:
     assert ("dsl-nw-1", "SUPERVISEE-RESPONSE") in overdue
     assert ("dsl-hb-2", "SUPERVISEE-RESPONSE") in overdue
     assert {("dsl-lw-1", "HALF-TERM-SESSION"), ("deputy-lw", "HALF-TERM-SESSION")} <= overdue
-    assert data["summary"]["overdue"] == 4
+    assert {("dsl-nw-2", "CHRONOLOGY-ENTRY-DUE"), ("head-nw", "QA-REVIEW-DUE"),
+            ("dceo", "ESCALATION-OPEN"), ("dsl-lw-2", "REFERRAL-FOLLOW-UP"),
+            ("deputy-lw", "REFERRAL-FOLLOW-UP")} <= overdue
+    # The escalation is listed with its age for the person it went to.
+    escalated = next(i for p in data["people"] if p["id"] == "dceo" for i in p["overdue"])
+    assert "still open after 68 days" in escalated["message"]
+    assert data["summary"]["overdue"] == 9  # 4 before issue 16, and 2 chronology items
 
 
 def test_the_site_is_built_without_any_person_or_case(demo: Path) -> None:

@@ -68,7 +68,10 @@ def test_reports_hold_real_protected_numbers(marked_site) -> None:
     assert re.search(r"<td[^>]*>c</td>", page), "small counts are shown as c"
     assert re.search(r"<td[^>]*>\d{2,}</td>", page), "larger totals are shown"
     charts = list((marked_site.site / "reports" / "charts").glob("*.svg"))
-    assert len(charts) >= 8
+    # Every chart section has its chart or says why not (all its numbers too small to
+    # publish: with the fixture's random data that can be the on-time one).
+    without = page.count("so there is no chart")
+    assert len(charts) >= 6 and len(charts) + without >= 9, (len(charts), without)
     for chart in charts:
         svg = chart.read_text()
         assert "<script" not in svg and "@import" not in svg and "@font-face" not in svg

@@ -112,7 +112,9 @@ def test_reports_page_shows_its_charts(served, browser_context) -> None:
     page = browser_context.new_page()
     page.goto(f"{base}/reports/2025-26/", wait_until="networkidle")
     charts = page.locator("img.sv-chart")
-    assert charts.count() >= 6
+    # each chart section has its chart, or says its numbers are too small to publish
+    without = page.content().count("so there is no chart")
+    assert charts.count() >= 4 and charts.count() + without >= 7, (charts.count(), without)
     for index in range(charts.count()):
         chart = charts.nth(index)
         chart.scroll_into_view_if_needed()

@@ -25,9 +25,25 @@ def _scene(repo: RecordsRepoFixture) -> Timeline:
     t.commit("2026-09-24")
     t.add("session", "2026-10-05", group=True)  # the half-termly group: both of them
     t.commit("2026-10-06")
+    _entered_on_chronologies(t, "2026-10-07")  # the DSLs did that part on time
     t.add("session", "2026-11-18", supervisee="ddsl-sample")       # written, not committed
     t.person("ddsl-sample", dsl_training="2025-01-20")             # renewal due 2027-01-20
     return t
+
+
+def _entered_on_chronologies(t: Timeline, day: str) -> None:
+    """Every committed record's decisions entered on the children's chronologies."""
+    listed = t.repo.cli("chronology", "--format", "json", "--today", day)
+    assert listed.code == 0, listed.err
+    by_person: dict[tuple[str, str], set[str]] = {}
+    for row in listed.json():
+        key = (row["supervisee"], row["record"])
+        by_person.setdefault(key, set()).add(row["record"])
+    for (who, record), _paths in sorted(by_person.items()):
+        by = ["--by", who.split(", ")[0]] if ", " in who else []
+        done = t.repo.cli("chronology", "done", record, *by, "--date", day, "--today", day)
+        assert done.code == 0, done.err
+    t.commit(day)
 
 
 def test_organisation_view_json(agenda_repo: RecordsRepoFixture) -> None:
@@ -51,7 +67,7 @@ def test_organisation_view_json(agenda_repo: RecordsRepoFixture) -> None:
     # Most urgent person first: the only one with something overdue.
     assert status["people"][0]["id"] == "dsl-sample"
     # Free text never appears: the actions' wording stays in the records.
-    assert "chronology" not in str(status) and "noticeboard" not in str(status)
+    assert "Update the chronology" not in str(status) and "noticeboard" not in str(status)
 
 
 def test_person_school_and_window(agenda_repo: RecordsRepoFixture) -> None:

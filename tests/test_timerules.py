@@ -443,7 +443,9 @@ def test_unsent_overdue_record_is_an_error_except_in_a_path_limited_check(
         assert found["CASE-NOTES-DEADLINE"]["severity"] == "error", messages(whole)
         hook = t.repo.cli("check", "--format", "json", "--today", "2026-12-09", session, notes)
         limited = {f["rule"]: f["severity"] for f in hook.json()}
-        assert limited == {"RECORD-DEADLINE": "warning", "CASE-NOTES-DEADLINE": "warning"}, \
+        # (and its decisions, not on the chronology yet: no entry can point at it before then)
+        assert limited == {"RECORD-DEADLINE": "warning", "CASE-NOTES-DEADLINE": "warning",
+                           "CHRONOLOGY-ENTRY-DUE": "warning"}, \
             hook.out
         assert hook.code == 0
     overdue = items(t.status("2026-12-09"), "deputy-sample", "overdue")

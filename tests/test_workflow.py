@@ -255,5 +255,9 @@ def test_from_session_to_agreed_with_no_git_or_gpg_typed(people, tmp_path: Path)
         status = who.run("status", "--person", who.pid, "--format", "json")
         assert status.code == 0, status.err
         mine = [p for p in status.json()["people"] if p["id"] == who.pid]
-        assert all(not p["overdue"] and not p["awaiting_signature"] and not p["due_soon"]
-                   for p in mine), mine
+        assert all(not p["overdue"] and not p["awaiting_signature"] for p in mine), mine
+        # What is left follows from what they agreed: the referral's outcome, at the next
+        # session (both of them), and, for the DSL, the decisions to enter on the children's
+        # chronologies (`supervision chronology`, tested in test_chronology.py).
+        assert {i["rule"] for p in mine for i in p["due_soon"]} <= {
+            "REFERRAL-FOLLOW-UP", "CHRONOLOGY-ENTRY-DUE"}, mine

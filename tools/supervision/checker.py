@@ -96,7 +96,8 @@ def related_facts(facts: dict[str, dict[str, Any]],
 def _people_of(f: dict[str, Any] | None) -> list[str]:
     if not f:
         return []
-    out = [p for p in (f.get("supervisor"), f.get("reviewer")) if isinstance(p, str)]
+    out = [p for p in (f.get("supervisor"), f.get("reviewer"), f.get("mediator"),
+                       f.get("assessor")) if isinstance(p, str)]
     return out + [p for p in f.get("supervisees") or () if isinstance(p, str)]
 
 

@@ -243,6 +243,43 @@ _RULES = [
          "the supervisee, or membership of a group session)."),
     Rule("POLICY-REVIEW-DUE", ERROR, "The supervision policy's review date has passed or is near",
          "Review the policy, then set the next date in supervision.yml (policy: review_date)."),
+    # The rest of the policies (issue 16): chronology, QA, escalation, follow-ups
+    Rule("CHRONOLOGY-ENTRY-DUE", ERROR, "A decision about a child is not on its chronology yet",
+         "Enter it on the child's record in the school's safeguarding system (`supervision "
+         "chronology` lists what to copy), then record that: `supervision chronology done PATH`."),
+    Rule("CHRONOLOGY-ENTRY-INVALID", ERROR, "A chronology entry points at something that is "
+         "not there", "Write the entry again with `supervision chronology done PATH`, naming "
+         "records of the same supervisee."),
+    Rule("QA-REVIEW-DUE", ERROR, "A supervisee's supervision is due for quality assurance",
+         "A QA reviewer who is not the supervisee's supervisor starts the review with "
+         "`supervision new qa-review --supervisee ID --reviewer ID`; it fills in what the "
+         "records show."),
+    Rule("QA-REVIEWER-INVALID", ERROR, "A QA review is by someone who may not quality-assure "
+         "this supervision", "QA is done by someone with the qa-reviewer role in people.yml "
+         "who is not the supervisee's supervisor. Correct 'reviewer', or ask the records admin "
+         "to correct people.yml."),
+    Rule("QA-COUNTS-DIFFER", WARNING, "A QA review's answer differs from what the records show",
+         "Check the answer against the records (`supervision new qa-review` fills these in "
+         "from them). If the records are incomplete, say so in the review's comments."),
+    Rule("ESCALATION-OPEN", WARNING, "An escalated disagreement is not resolved yet",
+         "The person it was escalated to meets you both, writes the outcome under "
+         "'resolution:', and all three of you sign the escalation (`supervision sign PATH`)."),
+    Rule("ESCALATION-INVALID", ERROR, "An escalation does not point at a disputed record of "
+         "these people, or goes to someone the policy does not name",
+         "Escalate with `supervision escalate PATH --to ID --reason TEXT`, which checks the "
+         "record, the step and the person."),
+    Rule("REFERRAL-FOLLOW-UP", ERROR, "A referral agreed in a session has no outcome recorded "
+         "by the next session", "Write what has happened to the referral under "
+         "'referral_outcome' in the next session's record."),
+    Rule("SOONER-SESSION-DUE", ERROR, "An extra session that was asked for is not held in time",
+         "Book it now (`supervision new session --supervisee ID --date YYYY-MM-DD --status "
+         "planned`), or record it if it took place."),
+    Rule("NEXT-MEETING-NOT-BOOKED", WARNING, "No session is booked near the next meeting agreed",
+         "Book the session agreed (`supervision schedule --year YEAR --write` proposes that "
+         "date), or, if you moved it, book the new date."),
+    Rule("POLICY-ASSESSMENT-DUE", ERROR, "The yearly assessment of the supervision policy is "
+         "due", "The strategic safeguarding lead assesses how the policy works: `supervision "
+         "new policy-assessment --assessor ID` (`supervision qa sample` picks records to read)."),
     # Dual sign-off and its audit trail (`supervision verify`, issue 3)
     Rule("SIGNOFF-SHALLOW-CLONE", ERROR, "This clone does not hold the whole history",
          "Run `git fetch --unshallow` (or clone without --depth) and verify again: sign-offs "

@@ -27,8 +27,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         help="build a fictional trust's records (signed), check them and serve its site",
         description="Build a complete demo records repository for a fictional trust: three "
         "schools on both profiles, throwaway signing keys, a year and a bit of contracts, "
-        "sessions, case notes and QA reviews with real signed sign-offs, and five planted "
-        "problems. Then run check, verify and status, build the staff site and serve it on "
+        "sessions, case notes, QA reviews and chronology entries with real signed sign-offs, "
+        "and nine planted problems. Then run check, verify and status, build the staff site and serve it on "
         "127.0.0.1. Running it again replaces the earlier demo.")
     p.add_argument("directory", metavar="DIR", nargs="?", default=DEFAULT_DIR,
                    help=f"where to build it (default: ./{DEFAULT_DIR}); must be empty, new, "

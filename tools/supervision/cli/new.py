@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from supervision.cli import EXIT_OK, Refused, UsageError, date_arg, open_repo, today
-from supervision.forms.definition import KINDS
+from supervision.forms.definition import NEW_KINDS
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -20,10 +20,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         description="Write a blank record for KIND at its standard path, with the form's "
         "guidance as comments, and print the path. Never overwrites an existing file.",
     )
-    p.add_argument("kind", choices=KINDS, metavar="KIND",
-                   help="one of: " + ", ".join(KINDS))
-    p.add_argument("--supervisee", action="append", metavar="ID", required=True,
-                   help="the supervisee's id (repeat for each member of a group session)")
+    p.add_argument("kind", choices=NEW_KINDS, metavar="KIND",
+                   help="one of: " + ", ".join(NEW_KINDS))
+    p.add_argument("--supervisee", action="append", metavar="ID",
+                   help="the supervisee's id (repeat for each member of a group session); "
+                   "needed for every kind but policy-assessment")
     p.add_argument("--supervisor", metavar="ID",
                    help="the supervisor's id (default: from the supervisee's contract)")
     p.add_argument("--date", type=date_arg, metavar="YYYY-MM-DD",
@@ -32,7 +33,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                    help="school id (default: the supervisee's school in people.yml)")
     p.add_argument("--group", action="store_true", help="a group session (kind session only)")
     p.add_argument("--case", metavar="REF", help="case reference (case-notes only)")
-    p.add_argument("--reviewer", metavar="ID", help="QA reviewer's id (qa-review only)")
+    p.add_argument("--reviewer", metavar="ID", help="QA reviewer's id (qa-review only; its "
+                   "answers the records know are filled in)")
+    p.add_argument("--assessor", metavar="ID",
+                   help="who assesses the policy (policy-assessment only)")
     p.add_argument("--status", choices=("held", "planned"), default="held",
                    help="held (default) or planned (a booked session, filled in later)")
     opened = p.add_mutually_exclusive_group()
@@ -79,7 +83,11 @@ def run(args: argparse.Namespace) -> int:
     if repo.config is None or not repo.profiles:
         raise Refused("the repository's settings have problems, so no form can be chosen",
                       "Run `supervision check supervision.yml people.yml` and fix what it says.")
-    supervisees = args.supervisee
+    if args.kind == "policy-assessment":
+        return _policy_assessment(repo, args)
+    supervisees = args.supervisee or []
+    if not supervisees:
+        raise UsageError(f"a new {args.kind} needs --supervisee ID")
     if args.group and args.kind != "session":
         raise UsageError("--group is only for sessions")
     if not args.group and len(supervisees) > 1:
@@ -108,8 +116,12 @@ def run(args: argparse.Namespace) -> int:
     _person(repo, supervisor, "supervisor")
     values: dict[str, Any] = {"kind": form.kind, "school": school, "date": day,
                               "supervisor": supervisor}
+    notes: dict[str, str] = {}
     if args.group:
+        from supervision.cli.new_prefill import group_actions
+
         values.update(format="group", supervisees=supervisees, status=args.status)
+        set_review(form, values, group_actions(repo, school, supervisor, day))
     else:
         values["supervisee"] = supervisees[0]
     if form.key == "session":
@@ -128,8 +140,12 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("a QA review needs --reviewer ID")
         _person(repo, args.reviewer, "reviewer")
         values["reviewer"] = args.reviewer
+        from supervision.cli.new_prefill import qa_answers
+
+        answers, notes = qa_answers(repo, supervisees[0], args.reviewer, day)
+        values.update({k: v for k, v in answers.items() if form.field(k) is not None})
     try:
-        path = write_new(repo, form, profile, values)
+        path = write_new(repo, form, profile, values, notes)
     except RecordExists as exc:
         raise Refused(f"{exc.relpath} already exists; nothing was written",
                       "Open that file to carry on, or pass another --date.") from None
@@ -145,4 +161,35 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("--edit needs $EDITOR (or $VISUAL) to name your editor",
                              f"The file was written; open {shown} yourself.")
         subprocess.run([*shlex.split(editor), str(path)], check=False)
+    return EXIT_OK
+
+
+def _policy_assessment(repo: Any, args: argparse.Namespace) -> int:
+    """The yearly assessment of how the policy works: for one school, or (no --school) for
+    every school of the organisation's profile."""
+    from supervision.forms.scaffold import RecordExists, write_new
+
+    if not args.assessor:
+        raise UsageError("a policy assessment needs --assessor ID (the strategic "
+                         "safeguarding lead)")
+    _person(repo, args.assessor, "assessor")
+    if args.school and args.school not in repo.config.schools:
+        raise UsageError(f"'{args.school}' is not a school in supervision.yml",
+                         "Schools: " + ", ".join(repo.config.schools) + ".")
+    profile = repo.profile_for(args.school)
+    form = repo.form(args.school, "policy-assessment")
+    if profile is None or form is None:
+        raise Refused(f"the {profile.id if profile else '?'} profile has no policy-assessment "
+                      "form", "The reflective profile has one; a school's own profile can add "
+                      "it (see `supervision profile show reflective --yaml`).")
+    values: dict[str, Any] = {"kind": "policy-assessment", "date": args.date or today(args),
+                              "assessor": args.assessor}
+    if args.school:
+        values["school"] = args.school
+    try:
+        path = write_new(repo, form, profile, values)
+    except RecordExists as exc:
+        raise Refused(f"{exc.relpath} already exists; nothing was written",
+                      "Open that file to carry on, or pass another --date.") from None
+    print(os.path.relpath(path) if Path.cwd() in path.parents else str(path))
     return EXIT_OK

@@ -60,6 +60,8 @@ class _Index:
         default_factory=lambda: defaultdict(list))
     with_actions: list[Rec] = field(default_factory=list)
     all_sessions: list[Rec] = field(default_factory=list)
+    #: every record by its kind (chronology entries, escalations, QA reviews...), by date
+    by_kind: dict[str, list[Rec]] = field(default_factory=lambda: defaultdict(list))
 
 
 class RuleContext:
@@ -87,6 +89,7 @@ class RuleContext:
                 continue
             rec = Rec(path, day, f)
             kind = f.get("kind")
+            index.by_kind[str(kind)].append(rec)
             if kind == "session":
                 index.all_sessions.append(rec)
                 if rec.supervisor:
@@ -102,7 +105,8 @@ class RuleContext:
                 index.case_notes[(rec.supervisees[0], day)].append(rec)
             if f.get("actions"):
                 index.with_actions.append(rec)
-        for table in (index.sessions, index.groups, index.led, index.contracts):
+        for table in (index.sessions, index.groups, index.led, index.contracts,
+                      index.by_kind):
             for recs in table.values():
                 recs.sort(key=lambda r: (r.day, r.path))
         index.all_sessions.sort(key=lambda r: (r.day, r.path))
@@ -262,6 +266,29 @@ class RuleContext:
             if key is not None:
                 counted[key].append(rec)
         return counted, pending
+
+    def people_with_role(self, role: str, school: str | None,
+                         day: dt.date | None = None) -> list[str]:
+        """Ids of people.yml's people with ``role`` at ``school`` or trust-wide (no school),
+        who had not left by ``day`` (default today)."""
+        when = day or self.today
+        return sorted(pid for pid, person in self.repo.people.items()
+                      if role in person.roles and person.school in (None, school)
+                      and self.active(pid, when))
+
+    def first_signed(self, rec: Rec) -> dt.date | None:
+        """When the record was first signed (or, without signatures, committed)."""
+        days = [s.date for s in self.signoffs.signoffs(rec.path)]
+        return min(days) if days else None
+
+    def agreed(self, rec: Rec, roles: tuple[str, ...]) -> bool:
+        """Whether everyone in ``roles`` has signed the record as it is now (with commit
+        dates only: whether its first signer committed it)."""
+        found = self.signoffs.signoffs(rec.path)
+        if not self.signoffs.from_signatures:
+            return bool(found)
+        current = {s.role for s in found if s.current}
+        return all(role in current for role in roles)
 
     def next_session(self, rec: Rec) -> Rec | None:
         for other in self.series(rec):

@@ -45,7 +45,8 @@ from supervision.rules import problem
 
 #: Rules that mark items ``until_sent`` (shown as warnings when paths are checked). The
 #: results cache of ``check`` does not answer a path-limited run holding their errors.
-UNTIL_SENT_RULES = frozenset({"RECORD-DEADLINE", "CASE-NOTES-DEADLINE"})
+UNTIL_SENT_RULES = frozenset({"RECORD-DEADLINE", "CASE-NOTES-DEADLINE",
+                              "CHRONOLOGY-ENTRY-DUE"})
 
 if TYPE_CHECKING:
     from supervision.checker import CrossContext

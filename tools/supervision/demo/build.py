@@ -6,7 +6,9 @@
    profile, one on ``reflective``), a year and a bit of supervision up to
    today: contracts, one-to-one and group sessions, case notes, QA reviews,
    informal notes, the school supervisors' own supervision, and who signs what
-   and when. Five problems are planted on purpose (:data:`PLANTED`).
+   and when. Nine problems are planted on purpose (:data:`PLANTED`);
+   :func:`~supervision.demo.followups.follow_up` adds chronology entries, the escalated
+   dispute and QA answers from the records.
 2. :class:`~supervision.demo.replay.Keyring` makes a throwaway ed25519 key per person in ``DIR/gnupg``
    (GnuPG told the time the story is at, so keys and signatures fit the dates).
 3. :class:`~supervision.demo.replay.History` replays the plan as git commits in ``DIR/trust``: the trust
@@ -32,6 +34,7 @@ from typing import Any
 import yaml
 
 from supervision.deadlines.school_year import add_months
+from supervision.demo.followups import follow_up
 from supervision.demo.replay import History, Keyring
 from supervision.demo.story import ORG, DemoError, Plan, moment, plan, write_people
 
@@ -84,7 +87,7 @@ def build(folder: Path, today: dt.date, say: Any = print, sealed: bool = False) 
                           capture_output=True, text=True, timeout=300)
     if done.returncode != 0:
         raise DemoError("supervision init failed: " + (done.stderr.strip() or done.stdout))
-    the_plan = plan(root, today)
+    the_plan = plan(root, today, follow_up)
     start = moment(dt.date(the_plan.first_year, 8, 20), 10)
     keyring = Keyring(folder / "gnupg")
     say(f"Making {len(the_plan.people)} throwaway signing keys in {keyring.home} ...")

@@ -144,10 +144,16 @@ class History:
             path = self.root / rec.path
             if event.kind == "write":
                 path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(_yaml(rec.data), encoding="utf-8")
+                self._versions(rec.data)
+                text = _yaml(rec.data)
+                path.write_text(text, encoding="utf-8")
                 what = rec.data.get("kind", "record").replace("-", " ")
-                self.commit(event.person, event.when, f"Add {what} record {rec.path}\n",
-                            [rec.path])
+                message = f"Add {what} record {rec.path}\n"
+                if rec.signed_on_write:  # written and signed in one commit
+                    message = signoff_message(rec.signed_on_write, rec.path,
+                                              blob_id(text.encode("utf-8")), event.person, False)
+                    self.signoffs += 1
+                self.commit(event.person, event.when, message, [rec.path])
             elif event.kind == "edit":
                 if not _append_to_first_text(rec.data, STALE_EDIT):
                     raise DemoError(f"the demo found no text to edit in {rec.path}")
@@ -162,6 +168,15 @@ class History:
                 message = signoff_message(event.role, rec.path, blob, event.person, False)
                 self.commit(event.person, event.when, message)
                 self.signoffs += 1
+
+    def _versions(self, data: dict[str, Any]) -> None:
+        """A record pointing at others names the version of each as it is on disk now."""
+        pointers = [e for e in data.get("entries") or () if isinstance(e, dict)]
+        if isinstance(data.get("disputed"), dict):
+            pointers.append(data["disputed"])
+        for pointer in pointers:
+            if pointer.get("version") is None and pointer.get("record"):
+                pointer["version"] = blob_id((self.root / pointer["record"]).read_bytes())
 
     def _sign_with_disagreement(self, event: Event) -> None:
         """The real ``supervision sign --disagree``: it writes the disagreement and signs."""

@@ -4,8 +4,10 @@
 a folder made by ``supervision init`` and works out, for three fictional schools
 (two on the ``agenda`` profile, one on ``reflective``), a year and a bit of
 supervision up to today: contracts, one-to-one and group sessions, case notes,
-QA reviews, informal notes, the school supervisors' own supervision, and who
-signs what and when. Five problems are planted on purpose (:data:`PLANTED`).
+QA reviews, informal notes, the school supervisors' own supervision, chronology
+entries, and who signs what and when. Nine problems are planted on purpose
+(:data:`PLANTED`); :mod:`supervision.demo.followups` adds what later records say
+about earlier ones (chronology entries, the escalated dispute, QA answers).
 Randomness is seeded, so a given "today" always gives the same story.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +51,13 @@ PLANTED = {
     "dispute": ("dsl-hb-1", "a session the supervisee signed with a disagreement"),
     "stale": ("dsl-hb-2", "an agreed session edited after both had signed it"),
     "missed-half-term": ("dsl-lw-1", "no session at all in the last half term"),
+    "chronology": ("dsl-nw-2", "a session whose case decisions were never entered on the "
+                   "chronology"),
+    "qa-due": ("dsl-nw-2", "a supervisee whose supervision is overdue for a QA review"),
+    "escalation": ("dsl-hb-1", "the disputed session escalated to the Deputy CEO and still "
+                   "open"),
+    "referral": ("dsl-lw-2", "a referral agreed in a session, with no outcome recorded at the "
+                 "next one"),
 }
 DISAGREEMENT = ("I do not agree that the plan for the second case was settled: we agreed to "
                 "review it with the early help lead first.")
@@ -90,6 +100,8 @@ class Record:
     signoffs: list[tuple[str, str, dt.datetime]] = field(default_factory=list)
     disagree_as: str | None = None
     edited: dt.datetime | None = None  # the stale record's later, unsigned-off edit
+    #: written and signed in one commit by its author (a chronology entry)
+    signed_on_write: str | None = None
 
 
 @dataclass(order=True)
@@ -139,6 +151,7 @@ class _Planner:
         self.previous: dict[str, list[str]] = {}  # supervisee -> open action texts to review
         self.actions_made = 0
         self.staff: dict[str, dict[str, Any]] = {}
+        self.ended: tuple[HalfTerm, HalfTerm] | None = None  # the two last ended half terms
 
     # -- people ------------------------------------------------------------------------
     def cast(self) -> None:
@@ -160,6 +173,9 @@ class _Planner:
             self.people += [head, deputy, *dsls]
             self.staff[sid] = {"head": head.id, "deputy": deputy.id,
                                "dsls": [d.id for d in dsls]}
+        # Who a disagreement in the trust's school goes to (the reflective profile's steps).
+        self.people.append(Person("dceo", next(names), ["deputy-ceo"]))
+        self.people.append(Person("ceo", next(names), ["ceo"]))
 
     # -- records ---------------------------------------------------------------------
     def record(self, profile: Profile, form: Form, header: dict[str, Any], author: str,
@@ -171,6 +187,7 @@ class _Planner:
         pool = [self.staff[school]["deputy"], *self.staff[school]["dsls"]]
         data = fill(form, profile, header, pool, self.rng)
         data.pop("disagreement", None)
+        data.pop("referral_outcome", None)  # no referral was agreed the time before
         day = dt.date.fromisoformat(str(data["date"]))
         self._actions(form, data, day)
         if review is not None:
@@ -221,6 +238,7 @@ class _Planner:
         if len(ended) < 2:
             raise DemoError("the demo calendar has fewer than two finished half terms")
         last, before_last = ended[-1], ended[-2]
+        self.ended = (before_last, last)
         for sid, _name, _profile, _code in SCHOOLS:
             profile = repo.profile_for(sid)
             assert profile is not None
@@ -275,8 +293,10 @@ class _Planner:
                           "supervisor": staff["deputy"], "supervisees": list(staff["dsls"]),
                           "status": "held"}
                 written = moment(calendar.add_working_days(day, 1), 16)
-                rec = self.record(profile, group, header, staff["deputy"], written)
+                rec = self.record(profile, group, header, staff["deputy"], written,
+                                  review=self.previous.get(f"group:{sid}", []))
                 if rec is not None:
+                    self.previous[f"group:{sid}"] = self._open_actions(group, rec.data)
                     self.sign(rec, "supervisor", staff["deputy"], written + dt.timedelta(
                         minutes=20))
         self.extras(profile, sid, half, calendar)
@@ -349,6 +369,10 @@ class _Planner:
         if half.name == "Summer 1" and "qa-review" in profile.forms:
             day = calendar.school_day_from(half.start + dt.timedelta(days=15))
             for dsl in staff["dsls"]:
+                if dsl == PLANTED["qa-due"][0] and half.year == academic_year(
+                        dt.date(self.first_year, 9, 1)):
+                    self.planted["qa-due"] = f"{dsl}: no QA review in {half.name} {half.year}"
+                    continue
                 header = {"kind": "qa-review", "school": sid, "supervisee": dsl,
                           "supervisor": staff["deputy"], "reviewer": staff["head"], "date": day}
                 rec = self.record(profile, profile.forms["qa-review"], header, staff["head"],
@@ -375,9 +399,12 @@ class _Planner:
         self.sign(rec, "supervisee", supervisee, first + dt.timedelta(days=days, hours=-1))
 
 
-def plan(root: Path, today: dt.date) -> Plan:
+def plan(root: Path, today: dt.date,
+         after: Callable[[_Planner, RecordsRepo, SchoolCalendar], None] | None = None) -> Plan:
     """Write the trust's settings, people and calendars into ``root`` (made by
-    ``supervision init``) and work out every record and sign-off up to ``today``."""
+    ``supervision init``) and work out every record and sign-off up to ``today``;
+    ``after`` then adds what later records say about earlier ones
+    (:func:`supervision.demo.followups.follow_up`)."""
     planner = _Planner(today)
     planner.cast()
     write_calendars(root, planner.first_year, 2)
@@ -399,6 +426,8 @@ def plan(root: Path, today: dt.date) -> Plan:
     repo = RecordsRepo.load(root)
     calendar = load_calendar(root)
     planner.story(repo, calendar)
+    if after is not None:
+        after(planner, repo, calendar)
     return Plan(planner.first_year, planner.people, planner.records, planner.planted)
 
 

@@ -27,6 +27,14 @@ _SENTENCES = (
 )
 
 
+_WRITTEN_BY_TOOLS = {
+    "record": lambda rng: f"records/example-school/2026-27/dsl-sample/2026-11-{rng.randint(10, 28)}"
+                          "-session.yaml",
+    "version": lambda rng: "".join(rng.choice("0123456789abcdef") for _ in range(40)),
+    "item": lambda rng: "".join(rng.choice("0123456789abcdef") for _ in range(12)),
+}
+
+
 def case_ref(rng: random.Random) -> str:
     return "C-" + "".join(rng.choice(CASE_REF_ALPHABET) for _ in range(6))
 
@@ -96,13 +104,15 @@ class Filler:
             high = f.max if f.max is not None else low + 20
             return f.default if isinstance(f.default, int) else rng.randint(low, high)
         if type_name == "yesno":
-            return rng.random() < 0.85
+            return f.default if isinstance(f.default, bool) else rng.random() < 0.85
         if type_name == "choice":
             return f.default if f.default in f.choices else rng.choice(f.choices)
         if type_name == "person":
             return rng.choice(self.people)
         if type_name == "case_ref":
             return case_ref(rng)
+        if type_name in _WRITTEN_BY_TOOLS:  # a pointer at another record: made up, like it
+            return _WRITTEN_BY_TOOLS[type_name](rng)
         raise ValueError(f"no synthetic value for {type_name}")
 
 

@@ -59,11 +59,21 @@ def html_id(kp: KeyPath, prefix: str = "f") -> str:
     return prefix + "-" + "-".join(str(part) for part in kp)
 
 
+#: Field types only the tools write (what a chronology entry or an escalation points at).
+TOOL_TYPES = frozenset({"record", "version", "item"})
+
+
+def _written_by_tools(f: Field) -> bool:
+    return f.type in TOOL_TYPES or any(_written_by_tools(sub) for sub in f.fields)
+
+
 def fixed_fields(form: Form) -> frozenset[str]:
-    """Fields shown but not edited: kind, format and those the file's path is built from
-    (changing one would put the record at the wrong path)."""
+    """Fields shown but not edited: kind, format, those the file's path is built from
+    (changing one would put the record at the wrong path) and those holding what only the
+    tools write (``supervision chronology done``, ``supervision escalate``)."""
     in_path = {name for _t, name, _s, _c in string.Formatter().parse(form.file) if name}
-    return ALWAYS_FIXED | (in_path & {f.name for f in form.fields})
+    tools = {f.name for f in form.fields if _written_by_tools(f)}
+    return ALWAYS_FIXED | tools | (in_path & {f.name for f in form.fields})
 
 
 def shown_fields(form: Form, data: dict[str, Any]) -> tuple[Field, ...]:

@@ -23,16 +23,23 @@ from supervision.rules import problem
 
 BUILTIN_PROFILES = ("reflective", "agenda")
 
-#: Record kinds a user can ask for, and the form key each one uses.
-KINDS = ("contract", "session", "case-notes", "qa-review", "informal")
-FORM_KEYS = ("contract", "session", "group-session", "case-notes", "qa-review", "informal")
+#: Record kinds, and the form key each one uses. The last two are written by their own
+#: commands (`supervision chronology done`, `supervision escalate`), never by `new`.
+KINDS = ("contract", "session", "case-notes", "qa-review", "informal", "policy-assessment",
+         "chronology-entry", "escalation")
+NEW_KINDS = KINDS[:6]
+FORM_KEYS = ("contract", "session", "group-session", "case-notes", "qa-review", "informal",
+             "policy-assessment", "chronology-entry", "escalation")
 
 SCALAR_TYPES = frozenset({
     "text", "line", "date", "time", "integer", "minutes", "yesno", "choice",
     "person", "school", "case_ref", "id", "email", "fingerprint",
+    "record", "version", "item",  # written by the tools: a record, its version, an item in it
 })
 STRUCTURED_TYPES = frozenset({"group", "list", "tags", "actions", "decisions", "risk", "review"})
 FREE_TEXT_TYPES = frozenset({"text", "line"})
+#: Field types whose answers can be marked as going on the child's chronology.
+CHRONOLOGY_TYPES = frozenset({"decisions", "actions", "text", "yesno"})
 ALL_TYPES = SCALAR_TYPES | STRUCTURED_TYPES
 
 ACTION_STATUSES = ("open", "done", "carried-forward", "dropped")
@@ -41,7 +48,7 @@ REFERRALS = ("none", "childrens-social-care", "police", "both")
 
 _FIELD_KEYS = frozenset({
     "name", "type", "label", "guidance", "required", "choices", "min", "max",
-    "fields", "of", "default", "yes_when",
+    "fields", "of", "default", "yes_when", "chronology",
 })
 _NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
 
@@ -60,6 +67,8 @@ class Field:
     of: str | None = None
     default: Any = None
     yes_when: str | None = None  # a yes/no field that must be yes when this sibling is yes
+    #: what is written here goes on the child's chronology (see core.yml)
+    chronology: bool = False
 
     @property
     def title(self) -> str:
@@ -125,6 +134,8 @@ class Form:
     file: str
     signers: tuple[str, ...]
     fields: tuple[Field, ...]
+    #: several records of this kind may share a date: the second is ``...-2.yaml``
+    numbered: bool = False
 
     def field(self, name: str) -> Field | None:
         for f in self.fields:
@@ -173,6 +184,18 @@ class PolicyRules:
     contract_review_months: int = 12
     policy_review_months: int = 12
     escalation: tuple[str, ...] = ()
+    # An escalated disagreement still open after this many days is a warning.
+    dispute_open_days: int | None = 30
+    # Decisions about a child are entered on its chronology within this many working days.
+    chronology_due_working_days: int | None = 10
+    # Each supervisee's supervision is quality-assured this often (null: no QA reviews).
+    qa_review_months: int | None = None
+    # A session may agree an extra one: held within this many working days of it.
+    sooner_within_working_days: int | None = None
+    # A session is booked within this many days of the next meeting agreed (null: off).
+    next_meeting_within_days: int | None = 5
+    # How often the policy's implementation and effectiveness is assessed (null: never).
+    policy_assessment_months: int | None = None
     # How far ahead `supervision status` looks for "due soon" (its --due-within default).
     due_soon_days: int = 14
 
@@ -274,6 +297,10 @@ class _Reader:
             choices = ()
         if type_name == "choice" and not choices:
             self.bad(keypath, f"choice field '{name}' needs a list of choices")
+        if "chronology" in raw and (not isinstance(raw["chronology"], bool) or (
+                raw["chronology"] and type_name not in CHRONOLOGY_TYPES)):
+            self.bad(keypath + ("chronology",), "chronology must be true or false, and only "
+                     f"on a field of type {', '.join(sorted(CHRONOLOGY_TYPES))}")
         of = raw.get("of")
         if of is not None and of not in SCALAR_TYPES:
             self.bad(keypath + ("of",), f"'of' must be a single-value type, not {of!r}")
@@ -306,6 +333,7 @@ class _Reader:
             of=of,
             default=raw.get("default"),
             yes_when=raw.get("yes_when") if isinstance(raw.get("yes_when"), str) else None,
+            chronology=raw.get("chronology") is True,
         )
 
 
@@ -342,6 +370,7 @@ def load_core() -> tuple[dict[str, dict[str, Any]], dict[str, tuple[Field, ...]]
             "file": spec["file"],
             "signers": tuple(spec.get("signers") or ()),
             "fields": reader.fields(spec.get("fields"), ("kinds", key, "fields")),
+            "numbered": bool(spec.get("numbered")),
         }
     config: dict[str, tuple[Field, ...]] = {}
     for key, spec in (doc.data.get("config") or {}).items():
@@ -436,6 +465,7 @@ def load_profile(source: str | Path) -> tuple[Profile | None, list[Problem]]:
             file=core["file"],
             signers=core["signers"],
             fields=core["fields"] + tuple(f for f in own if f.name not in core_names),
+            numbered=core["numbered"],
         )
     profile = Profile(
         id=profile_id,

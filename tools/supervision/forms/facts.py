@@ -13,6 +13,14 @@ action-review field as ``review``, the disagreement field) and, under
 
 ``next_meeting`` holds the date (and time, when the form asks for one) of the next
 meeting a session agreed, wherever the form keeps it (see :func:`next_meeting`).
+
+``chronology_items`` lists what must also go on a child's chronology (fields marked
+``chronology: true``): per item its stable id (a digest of its wording, or of its place for
+a yes), its place (``case_management.decisions[1]``), the case references it concerns, its
+line and column and its key path (so ``supervision chronology`` can read its text from
+the record itself). A chronology entry's facts (``chronology``) list, per record it
+covers, the record, the version, the outcome and the item ids; an escalation's, the
+disputed record and version, the step, the mediator and the day it was resolved.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ from typing import Any
 from supervision.forms.definition import Form
 from supervision.forms.record_rules import walk
 
-FACTS_VERSION = 3
+FACTS_VERSION = 4
 ANSWER_DATES = frozenset({"next_session", "next_meeting.date", "dsl_training_renewal"})
 #: Names of a session form's field for the next meeting agreed in it: a date
 #: (``next_session``), or a group holding a date and perhaps a time (``next_meeting``).
@@ -33,7 +41,8 @@ NEXT_MEETING_FIELDS = ("next_meeting", "next_session")
 
 #: Keys whose position the cross-record rules report (see :mod:`supervision.deadlines.time_rules`).
 POSITION_KEYS = ("date", "status", "supervisee", "supervisor", "review_date",
-                 "duration_minutes", "cancellation")
+                 "duration_minutes", "cancellation", "reviewer", "mediator", "assessor",
+                 "disputed", "resolution", "entries", "next_meeting", "next_session")
 
 Where = Callable[[tuple[Any, ...]], tuple[int, int]]
 
@@ -79,7 +88,8 @@ def extract(form: Form, typed: dict[str, Any], where: Where | None = None) -> di
             else [typed["supervisee"]] if typed.get("supervisee") else []
         ),
     }
-    for key in ("reviewer", "case_ref", "duration_minutes", "start_time"):
+    for key in ("reviewer", "case_ref", "duration_minutes", "start_time", "mediator",
+                "assessor", "step"):
         if key in typed:
             facts[key] = typed[key]
     if "review_date" in typed:
@@ -93,7 +103,10 @@ def extract(form: Form, typed: dict[str, Any], where: Where | None = None) -> di
     actions: list[list[Any]] = []
     reviewed: list[list[Any]] = []
     answers: dict[str, Any] = {}
+    chronology: list[list[Any]] = []
     for keypath, f, value in walk(form.fields, typed):
+        if f.chronology:
+            chronology += _chronology_items(typed, keypath, f, value, where)
         if f.type == "case_ref":
             cases.setdefault(value, None)
         elif f.name == "case_status" and f.type == "choice" and keypath[-2:-1]:
@@ -115,13 +128,20 @@ def extract(form: Form, typed: dict[str, Any], where: Where | None = None) -> di
                     reviewed.append([action_digest(item["action"]), item.get("outcome")])
         elif f.type == "risk":
             facts["immediate_risk"] = bool(value.get("raised"))
+            if value.get("referral") not in (None, "none"):
+                facts["referral"] = value["referral"]
+                mark("immediate_risk", keypath)
         elif f.type in ("yesno", "integer") and not any(isinstance(p, int) for p in keypath):
             answers[_dotted(keypath)] = value
+            if form.key == "qa-review":
+                mark("answers." + _dotted(keypath), keypath)
         elif f.type == "date" and _dotted(keypath) in ANSWER_DATES:
             answers[_dotted(keypath)] = _iso(value)
         elif f.name == "disagreement" and f.type == "text":
             facts["disagreement"] = True
             mark("disagreement", keypath)
+        elif f.name == "referral_outcome" and f.type == "text":
+            facts["referral_outcome"] = True
     agreed = next_meeting(form, typed) if form.kind == "session" else None
     if agreed:
         facts["next_meeting"] = agreed
@@ -135,11 +155,80 @@ def extract(form: Form, typed: dict[str, Any], where: Where | None = None) -> di
         facts["reviewed"] = reviewed
     if answers:
         facts["answers"] = answers
+    if chronology:
+        facts["chronology_items"] = chronology
+    facts.update(_pointers(form, typed))
     if at:
         facts["at"] = at
     if action_at:
         facts["action_at"] = action_at
     return facts
+
+
+def _chronology_items(typed: dict[str, Any], keypath: tuple[Any, ...], f: Any, value: Any,
+                      where: Where | None) -> list[list[Any]]:
+    """The items of one field marked ``chronology: true`` (see the module docstring)."""
+    found: list[tuple[tuple[Any, ...], str]] = []
+    if f.type in ("decisions", "actions"):
+        wording = "decision" if f.type == "decisions" else "action"
+        for index, item in enumerate(value):
+            if isinstance(item, dict) and item.get(wording):
+                found.append((keypath + (index,), action_digest(str(item[wording]))))
+    elif f.type == "text" and isinstance(value, str) and value.strip():
+        found.append((keypath, action_digest(value)))
+    elif f.type == "yesno" and value is True:
+        found.append((keypath, action_digest(_dotted(keypath))))
+    if not found:
+        return []
+    refs = _case_refs(_parent(typed, keypath)) or _case_refs(typed)
+    out = []
+    for here, digest in found:
+        line, col = where(here) if where is not None else (1, 1)
+        out.append([digest, place(here), refs, line, col, list(here)])
+    return out
+
+
+def place(keypath: tuple[Any, ...]) -> str:
+    """``('cases', 0, 'next_steps')`` -> ``cases[1].next_steps`` (items counted from 1)."""
+    out = ""
+    for part in keypath:
+        out += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _case_refs(scope: Any) -> list[str]:
+    """Every case reference inside ``scope`` (a record, a section or a list item), in order."""
+    refs: list[str] = []
+
+    def visit(value: Any, key: str = "") -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                visit(v, k)
+        elif isinstance(value, list):
+            for v in value:
+                visit(v, key)
+        elif key == "case_ref" and isinstance(value, str) and value not in refs:
+            refs.append(value)
+
+    visit(scope)
+    return refs
+
+
+def _pointers(form: Form, typed: dict[str, Any]) -> dict[str, Any]:
+    """What a chronology entry or an escalation says about the record it points at."""
+    out: dict[str, Any] = {}
+    if form.kind == "chronology-entry":
+        out["chronology"] = [
+            [e.get("record"), e.get("version"), e.get("outcome", "entered"),
+             [i["id"] for i in e.get("items") or () if isinstance(i, dict) and i.get("id")]]
+            for e in typed.get("entries") or () if isinstance(e, dict)]
+    elif form.kind == "escalation":
+        disputed = typed.get("disputed") or {}
+        out["disputed"] = [disputed.get("record"), disputed.get("version")]
+        resolution = typed.get("resolution")
+        if isinstance(resolution, dict) and isinstance(resolution.get("date"), dt.date):
+            out["resolved"] = resolution["date"].isoformat()
+    return out
 
 
 def _dotted(keypath: tuple[Any, ...]) -> str:

@@ -25,6 +25,9 @@ _PATTERNS = {
     "id": r"^[a-z0-9][a-z0-9-]*$",
     "email": r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
     "fingerprint": r"^[0-9A-Fa-f ]{40,50}$",
+    "record": r"^(records|contracts)/[A-Za-z0-9._/-]+\.ya?ml$",
+    "version": r"^[0-9a-f]{40}$",
+    "item": r"^[0-9a-f]{12}$",
 }
 
 

@@ -20,6 +20,9 @@ from supervision.problems import Problem
 from supervision.reporters import plural
 from supervision.rules import problem
 
+#: The folder of records about the whole organisation rather than one school.
+TRUST_WIDE = "trust-wide"
+
 
 def walk(fields: tuple[Field, ...], typed: dict[str, Any],
          keypath: KeyPath = ()) -> Iterator[tuple[KeyPath, Field, Any]]:
@@ -79,6 +82,8 @@ class _Rules:
             self.cases(typed, case_refs)
         if self.form.kind == "session":
             self.session(typed, done)
+        if self.form.kind == "chronology-entry":
+            self.chronology(typed)
         self.people(typed)
         self.path(typed)
         return self.problems
@@ -130,6 +135,16 @@ class _Rules:
                                            "rebooked_to": "when it is rebooked"}[k]
                                           for k in missing))
 
+    def chronology(self, typed: dict[str, Any]) -> None:
+        for index, entry in enumerate(typed.get("entries") or ()):
+            if entry.get("outcome") == "not-needed" and not entry.get("reason"):
+                here = ("entries", index, "reason" if "reason" in entry else "outcome")
+                self.report("SCHEMA-REQUIRED", here,
+                            f"'{display(('entries', index))}' says no chronology entry is "
+                            "needed but gives no reason",
+                            "Say why under 'reason:', for example that the decision is already "
+                            "on the chronology from a strategy meeting.")
+
     def people(self, typed: dict[str, Any]) -> None:
         supervisor = typed.get("supervisor")
         if supervisor is None:
@@ -143,7 +158,8 @@ class _Rules:
 
     def path(self, typed: dict[str, Any]) -> None:
         expected = expected_path(self.form, typed)
-        if expected is None or expected == self.relpath:
+        if expected is None or expected == self.relpath or (
+                self.form.numbered and _numbered(expected, self.relpath)):
             return
         folder = self.relpath.rsplit("/", 1)[0] if "/" in self.relpath else ""
         if folder.split("/", 1)[0] not in ("records", "contracts"):
@@ -166,8 +182,12 @@ def expected_path(form: Form, typed: dict[str, Any]) -> str | None:
     day = typed.get("date")
     if not isinstance(day, dt.date):
         return None
+    school = typed.get("school")
+    if school is None and not any(f.name == "school" and f.required != "no"
+                                  for f in form.fields):
+        school = TRUST_WIDE  # a record about the whole organisation
     values = {
-        "school": typed.get("school"),
+        "school": school,
         "supervisee": typed.get("supervisee"),
         "supervisor": typed.get("supervisor"),
         "case_ref": typed.get("case_ref"),
@@ -178,6 +198,23 @@ def expected_path(form: Form, typed: dict[str, Any]) -> str | None:
     if any(values.get(name) is None for name in needed):
         return None
     return form.file.format(**values)
+
+
+def _numbered(expected: str, relpath: str) -> bool:
+    """``...-chronology-2.yaml`` for the second record of that kind on the same day."""
+    stem, dot, suffix = expected.rpartition(".")
+    if not relpath.startswith(stem + "-") or not relpath.endswith(dot + suffix):
+        return False
+    number = relpath[len(stem) + 1:-len(dot + suffix)]
+    return number.isdigit() and not number.startswith("0") and int(number) >= 2
+
+
+def numbered_path(expected: str, n: int) -> str:
+    """The ``n``-th record of a numbered kind on one day (the first has no number)."""
+    if n <= 1:
+        return expected
+    stem, dot, suffix = expected.rpartition(".")
+    return f"{stem}-{n}{dot}{suffix}"
 
 
 def check_record_rules(doc: Document, form: Form, profile: Profile, relpath: str,

@@ -40,9 +40,10 @@ def yaml_scalar(value: Any) -> str:
 
 
 class _Writer:
-    def __init__(self, profile: Profile) -> None:
+    def __init__(self, profile: Profile, notes: dict[str, str] | None = None) -> None:
         self.profile = profile
         self.lines: list[str] = []
+        self.notes = notes or {}
 
     def comment(self, indent: int, text: str) -> None:
         pad = " " * indent
@@ -77,6 +78,8 @@ class _Writer:
         key = f"{' ' * outer}{prefix}{f.name}:"
         quiet = f.name in ("kind", "format") or (bool(prefix) and f.type == "case_ref")
         self.describe(f, outer, quiet=quiet)
+        if not prefix and outer == 0 and f.name in self.notes:
+            self.comment(outer, self.notes[f.name])
         child = indent + 2
         if f.type in ("group", "risk"):
             self.lines.append(key)
@@ -134,8 +137,11 @@ HEADER_HELP = (
 )
 
 
-def render(form: Form, profile: Profile, values: dict[str, Any], schema_ref: str) -> str:
-    writer = _Writer(profile)
+def render(form: Form, profile: Profile, values: dict[str, Any], schema_ref: str,
+           notes: dict[str, str] | None = None) -> str:
+    """The blank record; ``notes`` (field name -> sentence) adds a comment above a
+    top-level field, e.g. where `new qa-review` took an answer from the records."""
+    writer = _Writer(profile, notes)
     writer.lines.append(f"# yaml-language-server: $schema={schema_ref}")
     writer.comment(0, f"{form.title}: {profile.title}.")
     if form.intro:
@@ -147,8 +153,22 @@ def render(form: Form, profile: Profile, values: dict[str, Any], schema_ref: str
     fields = form.fields
     if values.get("status") != "cancelled":
         fields = tuple(f for f in fields if f.name != "cancellation" or f.type != "group")
-    writer.fields(fields, values, 0)
+    later = [f for f in fields if filled_later(f) and f.name not in values]
+    writer.fields(tuple(f for f in fields if f not in later), values, 0)
+    for f in later:  # e.g. an escalation's resolution: shown, commented out
+        writer.lines.append("")
+        writer.comment(0, f"{f.title}, once there is one: remove the '# ' in front of these "
+                       "lines and fill them in." + (f" {f.guidance}" if f.guidance else ""))
+        writer.lines.append(f"# {f.name}:")
+        writer.lines += [f"#   {sub.name}:" for sub in f.fields]
     return "\n".join(writer.lines) + "\n"
+
+
+def filled_later(f: Field) -> bool:
+    """An optional section whose answers are required once it is there (an escalation's
+    resolution): a blank record leaves it out rather than writing it empty."""
+    return (f.type == "group" and f.required == "no" and f.name != "cancellation"
+            and any(sub.required != "no" for sub in f.fields))
 
 
 class RecordExists(Exception):
@@ -169,15 +189,23 @@ def planned_path(form: Form, values: dict[str, Any]) -> str:
     return relpath
 
 
-def write_new(repo: Any, form: Form, profile: Profile, values: dict[str, Any]) -> Path:
+def write_new(repo: Any, form: Form, profile: Profile, values: dict[str, Any],
+              notes: dict[str, str] | None = None) -> Path:
     """Write a blank record at its standard path; never overwrites (RecordExists).
 
-    Shared by ``supervision new``, ``schedule`` and ``cancel``. Refreshes the
-    editor schemas the record's first line points at.
+    Shared by ``supervision new``, ``schedule``, ``cancel``, ``chronology done`` and
+    ``escalate``. A kind whose records may share a day (``numbered``) takes the first free
+    ``-2``, ``-3``... instead. Refreshes the editor schemas the record's first line points at.
     """
     from supervision.forms.json_schema import schema_name, write_profile_schemas
+    from supervision.forms.record_rules import numbered_path
 
-    path = repo.root / planned_path(form, values)
+    first = planned_path(form, values)
+    path = repo.root / first
+    number = 1
+    while form.numbered and path.exists():
+        number += 1
+        path = repo.root / numbered_path(first, number)
     if path.exists():
         raise RecordExists(repo.relative(path))
     case_ref = repo.config.case_ref_pattern if repo.config else ""
@@ -187,7 +215,7 @@ def write_new(repo: Any, form: Form, profile: Profile, values: dict[str, Any]) -
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with open(path, "x", encoding="utf-8") as handle:  # "x": never overwrite
-            handle.write(render(form, profile, values, schema_ref))
+            handle.write(render(form, profile, values, schema_ref, notes))
     except FileExistsError:
         raise RecordExists(repo.relative(path)) from None
     return path

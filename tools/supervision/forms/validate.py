@@ -25,6 +25,15 @@ _TIME = re.compile(r"(\d{1,2}):(\d{2})\Z")
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}\Z")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 _FINGERPRINT = re.compile(r"[0-9A-F]{40}\Z")
+#: Values only the tools write (a record another record points at, its version, an item).
+_WRITTEN_BY_TOOLS = {
+    "record": (re.compile(r"(?:records|contracts)/(?!.*\.\./)[A-Za-z0-9._/-]+\.ya?ml\Z"),
+               "the path of a record under records/ or contracts/"),
+    "version": (re.compile(r"[0-9a-f]{40}\Z"), "a version id: 40 characters 0-9 and a-f"),
+    "item": (re.compile(r"[0-9a-f]{12}\Z"), "an item id: 12 characters 0-9 and a-f"),
+}
+TOOLS_HINT = ("The tools write this value (`supervision chronology done`, `supervision "
+              "escalate`): run the command again rather than typing it.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,6 +303,12 @@ class Validator:
                             hint="`gpg --fingerprint` or `supervision keys list` shows it.")
                 return None
             return text
+        if type_name in _WRITTEN_BY_TOOLS:
+            pattern, what = _WRITTEN_BY_TOOLS[type_name]
+            if not isinstance(value, str) or not pattern.match(value):
+                self.report("SCHEMA-TYPE", keypath, f"'{name}' must be {what}", TOOLS_HINT)
+                return None
+            return value
         raise AssertionError(f"unhandled field type {type_name}")  # pragma: no cover
 
 

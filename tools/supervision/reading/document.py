@@ -40,7 +40,8 @@ _LIST_ITEM = re.compile(r"\s*(?:[-*\u2022\u2013]\s|\(?[0-9]{1,2}[.)]\s|\(?[a-z][
 _WRAPPED = 50  # paragraphs whose lines are all shorter than this keep every line break
 #: Types shown in one short line (so a list of them fits a table row).
 _SHORT = frozenset({"line", "date", "time", "integer", "minutes", "yesno", "choice", "person",
-                    "school", "case_ref", "id", "email", "fingerprint", "tags"})
+                    "school", "case_ref", "id", "email", "fingerprint", "tags", "record",
+                    "version", "item"})
 
 
 class _Builder:

@@ -72,6 +72,11 @@ class _Writer:
             inline = f"{_colon(block.label)} {text}"
             if not block.label:
                 self.wrap(text, first, rest)
+            elif len(text.split()) == 1 and len(first) + len(inline) > self.width:
+                # one long word (the path of the record a chronology entry or an
+                # escalation points at): on a line of its own, never cut, so it can be copied
+                self.wrap(_colon(block.label), first, rest + "  ")
+                self.lines.append(rest + "    " + text.strip())
             elif block.long and ("\n" in text or len(first) + len(inline) > self.width):
                 self.wrap(_colon(block.label), first, rest + "  ")
                 self.wrap(text, rest + "    ", rest + "    ")

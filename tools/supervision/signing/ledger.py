@@ -42,6 +42,10 @@ if TYPE_CHECKING:
 #: Roles in people.yml that may facilitate a group session.
 SUPERVISOR_ROLES = frozenset({"supervisor", "external-supervisor"})
 QA_ROLE = "qa-reviewer"
+#: Roles in people.yml of the people a disagreement can be escalated to (the profiles'
+#: escalation steps), and of who assesses the policy each year.
+ESCALATION_ROLES = frozenset({"headteacher", "deputy-ceo", "ceo"})
+ASSESSOR_ROLE = "trust-lead"
 #: Forms whose signers come from the contract in force for their supervisee.
 BY_CONTRACT = ("session", "case-notes")
 #: Forms with a status: a planned or cancelled session is not signed (its record
@@ -334,6 +338,13 @@ class Ledger:
             if contract is not None and contract.supervisor == person:
                 return ("SIGNOFF-NOT-ELIGIBLE", f"{person} is {facts.subject}'s supervisor, "
                         "and supervision is quality-assured by someone else")
+        elif form == "escalation" and role == "mediator":
+            if not ESCALATION_ROLES & set(state.roles_of(person)):
+                return ("SIGNOFF-NOT-ELIGIBLE", f"people.yml gives {person} none of the roles "
+                        f"a disagreement is escalated to ({', '.join(sorted(ESCALATION_ROLES))})")
+        elif form == "policy-assessment" and ASSESSOR_ROLE not in state.roles_of(person):
+            return ("SIGNOFF-NOT-ELIGIBLE", f"people.yml does not give {person} the "
+                    f"{ASSESSOR_ROLE} role, which the policy's yearly assessment needs")
         return None
 
     # -- new keys for people who already had one --------------------------------------------

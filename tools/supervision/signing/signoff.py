@@ -161,7 +161,7 @@ def read_trailers(text: str) -> Trailers:
 
 
 #: The fields of a record that name people (the roles people hold in it).
-PEOPLE_FIELDS = ("supervisor", "supervisee", "supervisees", "reviewer")
+PEOPLE_FIELDS = ("supervisor", "supervisee", "supervisees", "reviewer", "mediator", "assessor")
 
 
 @dataclass(frozen=True, slots=True)

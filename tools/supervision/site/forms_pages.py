@@ -14,7 +14,11 @@ from supervision.forms.definition import Field, Form, Profile
 #: Core fields a paper form does not need: the tool fills or manages them.
 SKIPPED = frozenset({"kind", "format", "status", "cancellation"})
 ROLE_TITLES = {"supervisor": "Supervisor", "supervisee": "Supervisee",
-               "reviewer": "Quality assurance reviewer"}
+               "reviewer": "Quality assurance reviewer", "mediator": "Person it was referred to",
+               "assessor": "Assessed by"}
+#: The command that starts a record of this kind, when it is not `supervision new KIND`.
+STARTED_BY = {"chronology-entry": "supervision chronology done PATH",
+              "escalation": "supervision escalate PATH --to ID --reason TEXT"}
 
 
 def _e(text: str) -> str:
@@ -59,7 +63,9 @@ class _Page:
                                       for c in choices) + "</div></div>")
         else:
             hint = {"date": " (date)", "time": " (time)", "minutes": " (minutes)",
-                    "case_ref": " (case reference, never a name)"}.get(f.type, "")
+                    "case_ref": " (case reference, never a name)",
+                    "record": " (written by the tools)", "version": " (written by the tools)",
+                    "item": " (written by the tools)"}.get(f.type, "")
             self.out.append(f'<div class="sv-field sv-short">{self.label(f, hint)}'
                             '<div class="sv-line"></div></div>')
 
@@ -100,7 +106,8 @@ def render(form: Form, profile: Profile) -> str:
         page.out.append(f"<p>{_e(form.intro)}</p>\n")
     page.out.append('<p class="sv-noprint">Print this page (Ctrl+P) for a paper copy. '
                     "Records are kept in the records repository: use "
-                    f"<code>supervision new {_e(form.kind)}</code> to start one.</p>\n")
+                    f"<code>{_e(STARTED_BY.get(form.kind, 'supervision new ' + form.kind))}"
+                    "</code> to start one.</p>\n")
     page.out.append('<div class="sv-form">')
     for f in form.fields:
         page.field(f)

@@ -1,4 +1,9 @@
-"""An action agreed in a one-to-one is past its due date and nobody has closed it."""
+"""An action agreed in a session (one-to-one or group) is past its due date and still open.
+
+An action is closed by a later record of one of the session's people: a review of
+previous actions with the outcome done or dropped, or the same action listed again as
+done or dropped. Listed again (still open) later, it is judged there, by its new date.
+"""
 
 from __future__ import annotations
 
@@ -35,8 +40,8 @@ def check(ctx: RuleContext) -> None:
                     closed[key] = max(closed.get(key, rec.day), rec.day)
                 relisted[(pid, digest)].append(rec.day)
     for rec in ctx.index.with_actions:
-        # Only one-to-one sessions' actions are chased: the next session reviews them.
-        if rec.facts.get("form") != "session" or rec.status != "held":
+        # Sessions' actions are chased (one-to-one and group): the next session reviews them.
+        if rec.facts.get("form") not in ("session", "group-session") or rec.status != "held":
             continue
         positions = rec.facts.get("action_at") or []
         for index, (digest, owner, due_text, status, fieldname) in enumerate(

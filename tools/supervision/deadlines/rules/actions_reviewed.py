@@ -1,4 +1,8 @@
-"""Every open action of a one-to-one is reviewed in the next one's review of previous actions."""
+"""Every open action of a session is reviewed in the next one's review of previous actions.
+
+One-to-one sessions follow each supervisee; group sessions follow each facilitator (when
+the group form has a review of previous actions).
+"""
 
 from __future__ import annotations
 
@@ -15,8 +19,11 @@ RULE_IDS = frozenset({"ACTIONS-NOT-REVIEWED"})
 
 
 def check(ctx: RuleContext) -> None:
-    for _pid, sessions in sorted(ctx.index.sessions.items()):
-        held = [r for r in sessions if r.status == "held"]
+    series = [[r for r in sessions if r.status == "held"]
+              for _pid, sessions in sorted(ctx.index.sessions.items())]
+    series += [[r for r in led if r.group and r.status == "held" and "review" in (
+        r.facts.get("at") or {})] for _pid, led in sorted(ctx.index.led.items())]
+    for held in series:
         for before, after in zip(held, held[1:], strict=False):
             reviewed = {d for d, _outcome in after.facts.get("reviewed") or []}
             carried = [d for d, outcome in before.facts.get("reviewed") or []
@@ -35,7 +42,8 @@ def check(ctx: RuleContext) -> None:
                 places.append("carried forward at that session")
             ctx.add("ACTIONS-NOT-REVIEWED", OVERDUE,
                      (after.path, after.at("review", "status", "date")),
-                     f"{plural(len(missing), 'action')} from the session on {before.day} ("
+                     f"{plural(len(missing), 'action')} from the "
+                     f"{'group session' if before.group else 'session'} on {before.day} ("
                      f"{', '.join(places)}) {'is' if len(missing) == 1 else 'are'} not in this "
                      "record's review of previous actions",
                      (after.supervisor,), school=after.school, severity=ERROR)

@@ -9,8 +9,10 @@ that signs it.
 Other rules already ask some of these people, and a person is asked once per record:
 SUPERVISEE-RESPONSE asks the supervisee of a held one-to-one session, RECORD-DEADLINE
 a session's supervisor who has not signed it at all, CONTRACT-UNSIGNED both people of
-the contract in force. This rule runs after them and skips anyone they already list
-for that record. Planned and cancelled sessions are not signed, so they are skipped.
+the contract in force (and any rule's item awaiting a signature). This rule runs after
+them and skips anyone they already list for that record; an item asking the same person
+for something else about it (an action due, a decision to enter on a chronology) does
+not count. Planned and cancelled sessions are not signed, so they are skipped.
 Needs verified sign-offs: with commit dates alone it stays silent.
 """
 
@@ -28,6 +30,11 @@ RULE_IDS = frozenset({"SIGNOFF-AWAITED"})
 
 #: Item states that ask a person to do something about a record.
 _ASKING = (OVERDUE, DUE, AWAITING)
+#: Rules whose items ask for the record to be written, sent or signed: a person they
+#: already ask about a record is not asked again here. Other items about the same record
+#: (an action due, a decision to enter on a chronology) ask for something else.
+_SIGNING_RULES = frozenset({"RECORD-DEADLINE", "SUPERVISEE-RESPONSE", "CASE-NOTES-DEADLINE",
+                            "CONTRACT-UNSIGNED"})
 
 
 def describe(facts: dict[str, Any], day: object) -> str:
@@ -40,6 +47,9 @@ def describe(facts: dict[str, Any], day: object) -> str:
         "case-notes": f"the case notes for the session on {day}",
         "qa-review": f"the QA review of {day}",
         "informal": f"the informal supervision notes of {day}",
+        "chronology-entry": f"the chronology entry of {day}",
+        "escalation": f"the escalation of {day}",
+        "policy-assessment": f"the policy assessment of {day}",
     }.get(str(form), f"the record dated {day}")
 
 
@@ -48,6 +58,7 @@ def check(ctx: RuleContext) -> None:
     if not source.from_signatures:
         return
     asked = {(item.path, person) for item in ctx.items if item.state in _ASKING
+             and (item.rule in _SIGNING_RULES or item.state == AWAITING)
              for person in item.people}
     for path, facts in sorted(ctx.ctx.facts.items()):
         if facts.get("status") in ("planned", "cancelled"):
