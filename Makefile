@@ -31,6 +31,11 @@ test: $(STAMP) $(WHEELS_STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" SUPERVISION_WHEELHOUSE="$(CURDIR)/$(WHEELHOUSE)" \
 		$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
+# Two workers, one test file each at a time (a file's fixtures are built once): the
+# tests mostly wait on git, gpg and browsers, and CI must stay under 30 minutes.
+# PYTEST_ARGS="-n 0" runs them in one process.
+PYTEST_ARGS ?= -n 2 --dist loadfile
+
 lint: $(STAMP)
 	$(BIN)/ruff check tools tests benchmarks
 	$(BIN)/mypy

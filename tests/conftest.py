@@ -54,9 +54,11 @@ class Result:
 
 
 def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None,
-            input: str | None = None) -> Result:
+            input: str | None = None, timeout: float = 300) -> Result:
+    # Generous: the suite runs on two workers (pytest-xdist), so a command may share its
+    # core; a hang still ends the test.
     done = subprocess.run([SUPERVISION, *args], cwd=cwd, capture_output=True, text=True,
-                          env=env or git_env(), input=input, timeout=120)
+                          env=env or git_env(), input=input, timeout=timeout)
     assert "Traceback" not in done.stderr, done.stderr
     return Result(done.returncode, done.stdout, done.stderr)
 

@@ -34,7 +34,7 @@ def sealed_demo() -> Iterator[Sealed]:
     base = Path(tempfile.mkdtemp(dir="/tmp", prefix="svsd-"))  # short: gpg-agent sockets
     folder = base / "demo"
     result = run_cli("demo", str(folder), "--no-serve", "--sealed", "--today", TODAY,
-                     cwd=base, env=git_env())
+                     cwd=base, env=git_env(), timeout=900)
     assert result.code == 0, result.out + result.err
     home = base / "g"
     home.mkdir(mode=0o700)
