@@ -200,7 +200,14 @@ def serve(editor: Editor, port: int = 0, open_browser: bool = True,
         reasons.append("signal")
         stop.set()
 
+    def on_interrupt(_signum: int, _frame: Any) -> None:
+        reasons.append("interrupt")
+        stop.set()
+
     old = signal.signal(signal.SIGTERM, on_signal) if _main_thread() else None
+    # Ctrl+C too, explicitly: a process started with SIGINT ignored (a background job, a
+    # test runner's worker) would otherwise never see it and the form would not stop.
+    old_int = signal.signal(signal.SIGINT, on_interrupt) if _main_thread() else None
     watcher = threading.Thread(target=watch, name="supervision-edit-watch", daemon=True)
     watcher.start()
     try:  # from here on, Ctrl+C stops the server cleanly
@@ -224,6 +231,8 @@ def serve(editor: Editor, port: int = 0, open_browser: bool = True,
         editor.close()
         if old is not None:
             signal.signal(signal.SIGTERM, old)
+        if old_int is not None:
+            signal.signal(signal.SIGINT, old_int)
     reason = reasons[0] if reasons else "interrupt"  # nothing else stopped it: Ctrl+C
     said = {"done": "Stopped: Done was pressed on the page.",
             "idle": f"Stopped after {_duration(idle_timeout)} without use. Run the same "
