@@ -81,9 +81,8 @@ def time_rules(ctx: CrossContext) -> list[Problem]:
     found = []
     settings = (PEOPLE_FILE, CONFIG_FILE)
     items = evaluate(ctx)
-    keep = getattr(ctx, "keep_items", None)
-    if ctx.wanted is None and keep is not None:
-        keep(items)  # status needs no run of its own after this
+    if ctx.wanted is None and ctx.keep_items is not None:
+        ctx.keep_items(items)  # status needs no run of its own after this
     for item in items:
         if item.severity is None:
             continue
