@@ -29,6 +29,7 @@ from pathlib import Path
 
 from supervision.cache import Cache
 from supervision.repo import RECORD_DIRS
+from supervision.signing.gitio import LEAN_PACKS
 
 HISTORY_FORMAT = 2  # 2: rows in the store
 _DATE_MARK = "\x01"
@@ -161,7 +162,7 @@ class RecordHistory:
 
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", "-c", "core.quotePath=false", *args], cwd=root,
+    return subprocess.run(["git", *LEAN_PACKS, "-c", "core.quotePath=false", *args], cwd=root,
                           capture_output=True, text=True, encoding="utf-8",
                           errors="surrogateescape", check=False)
 

@@ -22,6 +22,13 @@ from typing import Any
 
 ZERO = "0" * 40
 
+#: Options for every git this package runs: pack files are mapped in small windows up
+#: to a small total. git's defaults (1 GiB windows, 8 GiB in all on 64-bit) let one
+#: walk of a trust's history map the whole pack, which counts as that git's memory: a
+#: cold ``git log`` of 54,000 commits took 141 MiB, 76 MiB with these, in about the
+#: same time.
+LEAN_PACKS = ("-c", "core.packedGitWindowSize=4m", "-c", "core.packedGitLimit=32m")
+
 
 class GitError(Exception):
     """git failed or is missing; ``str()`` says what git said."""
@@ -63,7 +70,7 @@ class Git:
         try:
             with tempfile.TemporaryFile() as errors:
                 proc = subprocess.Popen(
-                    ["git", *args], cwd=self.root, env=self.env, stdout=subprocess.PIPE,
+                    ["git", *LEAN_PACKS, *args], cwd=self.root, env=self.env, stdout=subprocess.PIPE,
                     stderr=errors,
                     stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL)
                 feeder = None
