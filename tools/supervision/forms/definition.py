@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -359,7 +360,18 @@ def _parse(source: str | Path) -> tuple[Document | None, list[Problem]]:
 
 
 def load_core() -> tuple[dict[str, dict[str, Any]], dict[str, tuple[Field, ...]], list[Problem]]:
-    """The core record kinds (file, signers, fields) and the configuration forms."""
+    """The core record kinds (file, signers, fields) and the configuration forms.
+
+    Read once per process: core.yml ships with the package and never changes while it
+    runs, and settings, profiles, the calendar and sign-offs each ask for it (a
+    one-record check parsed it five times). Each caller gets its own outer dict and list.
+    """
+    kinds, config, problems = _load_core()
+    return dict(kinds), dict(config), list(problems)
+
+
+@functools.cache
+def _load_core() -> tuple[dict[str, dict[str, Any]], dict[str, tuple[Field, ...]], list[Problem]]:
     doc, problems = _parse("core.yml")
     if doc is None:
         return {}, {}, problems

@@ -118,6 +118,16 @@ class Git:
     def is_shallow(self) -> bool:
         return self.out("rev-parse", "--is-shallow-repository").strip() == "true"
 
+    def whole_head(self) -> str | None:
+        """The commit at HEAD of a repository with its whole history, in one git run;
+        None outside git, before the first commit, or in a shallow clone."""
+        done = self._run(["rev-parse", "--is-shallow-repository", "--verify", "-q",
+                          "HEAD^{commit}"], check=False)
+        lines = done.stdout.decode().split()
+        if done.returncode != 0 or len(lines) != 2 or lines[0] != "false":
+            return None
+        return lines[1]
+
     def rev_list(self, *revs: str) -> list[tuple[str, tuple[str, ...]]]:
         """Commits reachable from ``revs``, parents before children, with their parents."""
         text = self.out("rev-list", "--topo-order", "--reverse", "--parents", *revs, "--")

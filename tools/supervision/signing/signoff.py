@@ -228,15 +228,33 @@ FACTS_NAMESPACE = "record-facts"
 FACTS_FORMAT = 1
 
 
+def _profile_files(repo: RecordsRepo) -> list[Path]:
+    return [Path(p.source) for p in repo.profiles.values() if not p.source.startswith("<built-in>")]
+
+
 def facts_salt(repo: RecordsRepo) -> str:
     """What a version's facts depend on besides its bytes: the code, the settings (which
     school uses which profile, the size limit) and the profiles."""
     from supervision.cache import salt
 
-    files = [repo.root / CONFIG_FILE] + [
-        Path(p.source) for p in repo.profiles.values() if not p.source.startswith("<built-in>")]
-    return salt(repo.root, files, extra=f"record-facts{FACTS_FORMAT}:"
-                + ",".join(sorted(repo.profiles)))
+    return salt(repo.root, [repo.root / CONFIG_FILE, *_profile_files(repo)],
+                extra=f"record-facts{FACTS_FORMAT}:" + ",".join(sorted(repo.profiles)))
+
+
+#: The form of verify's stored results (see :func:`results_salt`). 3: one straight
+#: line; trust by threshold; the clock of the line; 4: which commits changed a sealed
+#: record's readers file.
+VERIFY_FORMAT = 4
+
+
+def results_salt(repo: RecordsRepo) -> str:
+    """What verify's stored results depend on besides the commit: the code and the
+    profiles in use. Here rather than in :mod:`supervision.signing.verify` so that a
+    check reading remembered sign-offs need not import the verifier."""
+    from supervision.cache import salt
+
+    return salt(repo.root, _profile_files(repo),
+                extra=f"verify{VERIFY_FORMAT}:" + ",".join(sorted(repo.profiles)))
 
 
 def record_facts(repo: RecordsRepo, raw: bytes, path: str,

@@ -211,23 +211,26 @@ def verified_signoffs(repo: Any,
     if repo.config is None or not repo.config.admins:
         return None
     from supervision.cache import Cache
-    from supervision.signing.analysis import NotAGitRepository
     from supervision.signing.gitio import Git, GitError
-    from supervision.signing.verify import Verifier
+    from supervision.signing.signoff import results_salt
 
     git = Git(repo.root)
     try:
-        if not git.is_repository() or git.is_shallow():
-            return None
-        head = git.head()
-        if head is None:
-            return None
-        verifier = Verifier(repo, git, use_cache=use_cache)
-        cache = Cache(repo.root, "signoffs", verifier.cache_key()) if use_cache else None
-        if cache is not None and cache.get("#head", head) == head:
-            return _StoredSignoffs(None, [tuple(n) for n in cache.get("#notices", head) or []],
-                                   cache, head)
-        analysis = verifier.run()
+        head = git.whole_head()  # one git run: no history, no head or shallow -> None
+    except (GitError, OSError):
+        return None
+    if head is None:
+        return None
+    cache = Cache(repo.root, "signoffs", results_salt(repo)) if use_cache else None
+    if cache is not None and cache.get("#head", head) == head:
+        # What a check of one record usually finds: the verifier is not even imported.
+        return _StoredSignoffs(None, [tuple(n) for n in cache.get("#notices", head) or []],
+                               cache, head)
+    from supervision.signing.analysis import NotAGitRepository
+    from supervision.signing.verify import Verifier
+
+    try:
+        analysis = Verifier(repo, git, use_cache=use_cache).run()
     except (GitError, NotAGitRepository, OSError):
         return None
     if analysis.shallow:

@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from supervision.cache import Cache, gc_paused, salt
+from supervision.cache import Cache, gc_paused
 from supervision.problems import ERROR
 from supervision.repo import RecordsRepo
 from supervision.rules import problem
@@ -59,6 +59,7 @@ from supervision.signing.signoff import (
     facts_salt,
     read_trailers,
     record_facts,
+    results_salt,
 )
 from supervision.signing.trust import (
     CONFIG_FILE,
@@ -70,8 +71,6 @@ from supervision.signing.trust import (
     parse_admins,
 )
 
-VERIFY_FORMAT = 4  # 3: one straight line; trust by threshold; the clock of the line;
-#: 4: which commits changed a sealed record's readers file
 #: Where the trust root is pinned in a repository's git config.
 PIN_KEY = "supervision.trustRoot"
 #: Commits judged together (read, judged, then let go): bounds verify's memory.
@@ -102,10 +101,7 @@ class Verifier:
         return self._salt()
 
     def _salt(self) -> str:
-        files = [Path(p.source) for p in self.repo.profiles.values()
-                 if not p.source.startswith("<built-in>")]
-        return salt(self.repo.root, files, extra=f"verify{VERIFY_FORMAT}:"
-                    + ",".join(sorted(self.repo.profiles)))
+        return results_salt(self.repo)
 
     def pinned_root(self) -> str | None:
         if self.trust_root:
