@@ -144,6 +144,65 @@ def test_two_commands_at_once_never_corrupt_the_store(agenda_repo, tmp_path: Pat
     assert _findings(root) == expected
 
 
+def _age_folders(root: Path) -> None:
+    """Every record folder's time a day back, as on a computer where nothing was added
+    lately (a folder changed in the last seconds is always looked in again)."""
+    import os
+    import time
+
+    old = time.time() - 86400
+    for top in ("records", "contracts"):
+        for folder in [root / top, *(p for p in (root / top).rglob("*") if p.is_dir())]:
+            os.utime(folder, (old, old))
+
+
+def test_the_flat_path_finds_new_files_by_their_folders_time(corpus: Path,
+                                                             tmp_path: Path) -> None:
+    """Untracked records are looked for only in folders whose time moved since the mark
+    (supervision.signing.worktree): none when nothing was added, and a record added to
+    an old folder or inside a new folder is still seen (the copy of a session changes
+    the session's own findings, as in the test above)."""
+    import os
+    import shutil
+    import time
+
+    root = tmp_path / "trust"
+    shutil.copytree(corpus, root, symlinks=True)
+    records = sorted(str(p.relative_to(root)) for p in (root / "records").rglob("*.yaml"))
+    one = [r for r in records if r.endswith("-session.yaml") and "/groups/" not in r][3]
+    alone = _whole_truth_at(root, one)
+    text = (root / one).read_text()
+    folder = (root / one).parent
+    copy = Path(one).name.replace("-session.yaml", "-session-copy.yaml")
+    _age_folders(root)
+    assert _findings(root) is not None  # the mark keeps the folders' (old) times
+    assert "ls-files --others" not in _git_commands_of_check(root, one).replace("'", "")
+    # 1. a new record in a folder that had not changed for a day
+    (folder / copy).write_text(text)
+    trace = _git_commands_of_check(root, one).replace("'", "")
+    assert f"ls-files --others -z -- {folder.relative_to(root).as_posix()}\n" in trace
+    found = _findings(root, one)
+    assert found == _whole_truth_at(root, one) and found != alone
+    (folder / copy).unlink()
+    assert _findings(root, one) == alone
+    # 2. a new record inside a new folder
+    _age_folders(root)
+    assert _findings(root) is not None
+    inner = folder / "0-moved-here"
+    inner.mkdir()
+    (inner / copy).write_text(text)
+    for changed in (inner, folder):  # changed, but not just now
+        os.utime(changed, (time.time() - 3600, time.time() - 3600))
+    found = _findings(root, one)
+    assert found == _whole_truth_at(root, one) and found != alone
+    # 3. the new folder is watched from now on: a file put in it is seen (its parent's
+    #    time does not move)
+    (inner / copy).unlink()
+    (inner / copy.replace("-copy", "-copy-2")).write_text(text)
+    found = _findings(root, one)
+    assert found == _whole_truth_at(root, one) and found != alone
+
+
 def _whole_truth_at(root: Path, relpath: str) -> list[tuple]:
     return [f for f in _findings(root, "--no-cache") if f[0] == relpath]
 

@@ -495,6 +495,6 @@ class Checker:
         # rows this run did not write again stay in question
         unsure = changes.unknown - self._refreshed if changes is not None else set()
         # what differed from HEAD when the run began, if HEAD is still the marked commit
-        differing = changes.now if changes is not None and changes.head == head else None
+        same = changes if changes is not None and changes.head == head else None
         worktree.leave_mark(self.repo.root, self._salt(), head, count, digest, stale, unsure,
-                            differing)
+                            same.now if same else None, same.folders if same else None)

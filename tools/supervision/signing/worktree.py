@@ -11,6 +11,17 @@ which uses the stat data in git's index, plus untracked files). A record in neit
 list has the bytes it had in the marked commit, and so the bytes its row was made
 from: its row still fits and is not looked at. Only the records in either list are.
 
+Untracked files are looked for only in the folders that changed since the mark, as
+git's own untracked cache does: the mark keeps every record folder's modification
+time, and a file cannot be added, removed or renamed in a folder without changing
+that folder's time. So the usual check lists no folder at all, instead of walking
+the whole tree (``git ls-files --others`` took longer than everything else git did).
+A folder changed within :data:`RACY_NS` of being looked at is kept as unsure (the
+file system's clock is coarse: a file added in the same tick would leave its time
+as it was) and looked in again next time. Where adding a file does not move its
+folder's time (some FAT or network file systems: :func:`folder_times_move` tries it
+when a mark is first made), every folder is looked in, as before.
+
 The mark is void, and the checker reads every record's stamp as before, when it is
 missing or from other settings (its salt), when any row of the check's namespace was
 written since without a new mark (the newest row id moved: another command stored a
@@ -35,6 +46,10 @@ from supervision.cache import Cache, stamp
 from supervision.repo import RECORD_DIRS, is_record_path
 
 MARK_NAMESPACE = "check-mark"
+#: A folder whose time is this close to when it was read may change unseen (see above).
+RACY_NS = 2_000_000_000
+#: The time kept for a folder to look in again whatever its time is then.
+UNSURE = -1
 #: More records than this differing from the marked commit: reading every stamp is as quick.
 MAX_DIFFERING = 3000
 _MOD = 1 << 256
@@ -50,18 +65,105 @@ class Mark:
     count: int
     digest: int
     rowmark: int
+    #: Every folder under the record folders (relative) -> its modification time (ns);
+    #: None where folder times do not move when files are added (then every folder is
+    #: looked in).
+    folders: dict[str, int] | None
 
     def as_value(self) -> list[Any]:
-        return [self.head, self.differing, self.count, f"{self.digest:064x}", self.rowmark]
+        return [self.head, self.differing, self.count, f"{self.digest:064x}", self.rowmark,
+                self.folders]
 
     @classmethod
     def from_value(cls, value: Any) -> Mark | None:
         try:
-            head, differing, count, digest, rowmark = value
+            head, differing, count, digest, rowmark, folders = value
             return cls(str(head), [str(p) for p in differing], int(count), int(digest, 16),
-                       int(rowmark))
-        except (TypeError, ValueError):
+                       int(rowmark), None if folders is None else
+                       {str(k): int(v) for k, v in folders.items()})
+        except (TypeError, ValueError, AttributeError):
             return None
+
+
+def _time_kept(mtime_ns: int, now_ns: int) -> int:
+    return UNSURE if now_ns - mtime_ns < RACY_NS else mtime_ns
+
+
+def folder_times(root: Path, dirs: Iterable[str]) -> dict[str, int]:
+    """Every folder under ``dirs`` (relative paths, the dirs themselves included) with its
+    modification time, or :data:`UNSURE` when it changed just now."""
+    now = _now_ns()
+    out: dict[str, int] = {}
+    pending = [d for d in dirs if os.path.isdir(os.path.join(root, d))]
+    while pending:
+        rel = pending.pop()
+        try:
+            out[rel] = _time_kept(os.stat(os.path.join(root, rel)).st_mtime_ns, now)
+            with os.scandir(os.path.join(root, rel)) as entries:
+                pending.extend(f"{rel}/{e.name}" for e in entries
+                               if e.is_dir(follow_symlinks=False))
+        except OSError:
+            out.pop(rel, None)  # gone meanwhile: its parent changed, so is looked in
+    return out
+
+
+def folder_times_move(root: Path) -> bool:
+    """Whether adding a file changes its folder's time on the file system holding the
+    store (where .git is, nearly always that of the records), as git's
+    ``update-index --test-untracked-cache`` asks: not so on some (FAT, some network
+    shares). Tried in a throwaway folder of the store, never among the records."""
+    import tempfile
+
+    from supervision.cache import cache_dir
+
+    base = cache_dir(root)
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=base, prefix="probe-") as probe:
+            os.utime(probe, ns=(0, 0))
+            Path(probe, "added").touch()
+            return os.stat(probe).st_mtime_ns != 0
+    except OSError:
+        return False
+
+
+def changed_folders(root: Path, known: dict[str, int],
+                    dirs: Iterable[str]) -> tuple[list[str], dict[str, int]]:
+    """The folders that may hold files added since ``known`` was taken (their time moved,
+    they are new, or were unsure), outermost first, and every folder's time now."""
+    now = _now_ns()
+    times: dict[str, int] = {}
+    changed: list[str] = []
+    for rel in sorted(set(known) | set(dirs)):
+        try:
+            mtime = os.stat(os.path.join(root, rel)).st_mtime_ns
+        except OSError:
+            continue  # gone: its files are deletions git reports, or were in the mark
+        times[rel] = _time_kept(mtime, now)
+        if known.get(rel) in (None, UNSURE) or mtime != known[rel]:
+            changed.append(rel)
+    for rel in list(changed):  # new folders inside changed ones: all of them are new
+        for inner, mtime in folder_times(root, _subfolders(root, rel)).items():
+            if inner not in times:
+                times[inner] = mtime
+    # a folder inside a changed one is listed with it (git lists folders recursively)
+    outer = [rel for rel in changed
+             if not any(rel.startswith(other + "/") for other in changed if other != rel)]
+    return outer, times
+
+
+def _subfolders(root: Path, rel: str) -> list[str]:
+    try:
+        with os.scandir(os.path.join(root, rel)) as entries:
+            return [f"{rel}/{e.name}" for e in entries if e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return []
+
+
+def _now_ns() -> int:
+    import time
+
+    return time.time_ns()
 
 
 def stamp_hash(path: str, stamp: str) -> int:
@@ -87,19 +189,19 @@ def updated_digest(digest: int, before: dict[str, str], after: dict[str, str]) -
     return digest % _MOD
 
 
-def _git_both(root: Path, first: tuple[str, ...],
-              second: tuple[str, ...]) -> tuple[bytes | None, bytes | None]:
-    """Two git commands run side by side (each stats thousands of files)."""
+def _git_all(root: Path, *commands: tuple[str, ...]) -> list[bytes | None]:
+    """git commands run side by side (each stats thousands of files): their outputs,
+    None for one that failed."""
     running: list[subprocess.Popen[bytes]] = []
     try:
-        for args in (first, second):
+        for args in commands:
             running.append(subprocess.Popen([*_GIT, *args], cwd=root, stdout=subprocess.PIPE,
                                             stderr=subprocess.DEVNULL))
     except OSError:
         for process in running:
             process.kill()
             process.wait()
-        return None, None
+        return [None] * len(commands)
     out: list[bytes | None] = []
     for process in running:
         try:
@@ -110,7 +212,7 @@ def _git_both(root: Path, first: tuple[str, ...],
             out.append(None)
             continue
         out.append(stdout if process.returncode == 0 else None)
-    return out[0], out[1]
+    return out
 
 
 def _paths(out: bytes) -> set[str]:
@@ -118,14 +220,20 @@ def _paths(out: bytes) -> set[str]:
 
 
 def differing_from(root: Path, commit: str, dirs: tuple[str, ...],
-                   is_record: Callable[[str], bool]) -> dict[str, str | None] | None:
+                   is_record: Callable[[str], bool],
+                   look_in: list[str] | None = None) -> dict[str, str | None] | None:
     """Records under ``dirs`` whose working copy is not what ``commit`` holds (changed,
     added, deleted or untracked, ignored files included as the checker lists them), each
     with its blob id in git's index when the working copy matches the index (None: read
-    the file). None when git cannot say (not a repository, an unknown commit)."""
-    changed, untracked = _git_both(
-        root, ("diff-index", "--raw", "-z", "--no-renames", "--relative", commit, "--", *dirs),
-        ("ls-files", "--others", "-z", "--", *dirs))
+    the file). Untracked files are looked for in ``look_in`` (default: all of ``dirs``).
+    None when git cannot say (not a repository, an unknown commit)."""
+    folders = dirs if look_in is None else tuple(look_in)
+    diff = ("diff-index", "--raw", "-z", "--no-renames", "--relative", commit, "--", *dirs)
+    if folders:
+        changed, untracked = _git_all(root, diff, ("ls-files", "--others", "-z", "--",
+                                                   *folders))
+    else:
+        changed, untracked = _git_all(root, diff)[0], b""
     if changed is None or untracked is None:
         return None
     found: dict[str, str | None] = {}
@@ -170,6 +278,8 @@ class Changes:
     #: The marked commit, and what differed from it when the run began.
     head: str = ""
     now: frozenset[str] = frozenset()
+    #: Every record folder's time, read just before git was asked.
+    folders: dict[str, int] | None = None
 
 
 def read_changes(root: Path, salt: str, min_count: int) -> Changes | None:
@@ -181,7 +291,11 @@ def read_changes(root: Path, salt: str, min_count: int) -> Changes | None:
         mark = Mark.from_value(marks.get("mark", []))
         if mark is None or mark.count < min_count or cache.newest_row() != mark.rowmark:
             return None
-        now = differing_from(root, mark.head, RECORD_DIRS, is_record_path)
+        look_in: list[str] | None = None
+        folders: dict[str, int] | None = None
+        if mark.folders is not None:  # before git, so nothing added meanwhile is missed
+            look_in, folders = changed_folders(root, mark.folders, RECORD_DIRS)
+        now = differing_from(root, mark.head, RECORD_DIRS, is_record_path, look_in)
         if now is None:
             return None
         candidates = sorted(set(now) | set(mark.differing))
@@ -197,25 +311,30 @@ def read_changes(root: Path, salt: str, min_count: int) -> Changes | None:
     return Changes(unknown={p for p, st in after.items() if before.get(p) != st},
                    gone=set(before) - set(after), count=mark.count - len(before) + len(after),
                    digest=updated_digest(mark.digest, before, after), stamps=stamps,
-                   head=mark.head, now=frozenset(now))
+                   head=mark.head, now=frozenset(now), folders=folders)
 
 
 def leave_mark(root: Path, salt: str, head: str, count: int, digest: int, stale: set[str],
-               unsure: set[str], differing: frozenset[str] | None = None) -> None:
+               unsure: set[str], differing: frozenset[str] | None = None,
+               folders: dict[str, int] | None = None) -> None:
     """Mark the store as matching the working folder: ``stale`` rows (records gone) are
     dropped first; ``unsure`` records (rows not written again) stay in question.
-    ``differing``: what differs from ``head``, when the caller already asked git."""
+    ``differing``: what differs from ``head``, when the caller already asked git, and
+    ``folders`` the folder times read just before it asked."""
     cache = Cache(root, "check", salt)
     marks = Cache(root, MARK_NAMESPACE, salt)
     try:
         cache.drop(stale)
         cache.save()
         if differing is None:
+            # before git, so that nothing added meanwhile goes unseen
+            folders = folder_times(root, RECORD_DIRS) if folder_times_move(root) else None
             found = differing_from(root, head, RECORD_DIRS, is_record_path)
             if found is None:
                 return
             differing = frozenset(found)
-        mark = Mark(head, sorted(differing | unsure), count, digest, cache.newest_row())
+        mark = Mark(head, sorted(differing | unsure), count, digest, cache.newest_row(),
+                    folders)
         marks.put("mark", [], mark.as_value())
         marks.save()
     finally:
