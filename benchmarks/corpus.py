@@ -52,6 +52,9 @@ from signed_history import (  # noqa: E402
     make_keys,
     start_history,
 )
+from supervision.cache import blob_id  # noqa: E402
+from supervision.forms.facts import extract  # noqa: E402
+from supervision.forms.record_rules import expected_path, numbered_path  # noqa: E402
 from supervision.signing.signoff import message as signoff_message  # noqa: E402
 from timeline_corpus import TODAY, Builder, git_env, plan_corpus, record_text  # noqa: E402
 
@@ -139,6 +142,60 @@ def plan_commits(builder: Builder, signers: dict[str, tuple[str, ...]],
     return events, unsigned
 
 
+def _chronology_items(builder: Builder, data: dict[str, Any]) -> list[dict[str, str]]:
+    form = builder.repo.form(data["school"], data["kind"], form_key(data) == "group-session")
+    if form is None or data.get("status", "held") != "held":
+        return []
+    found = extract(form, data).get("chronology_items") or []
+    return [{"id": digest, "place": place} for digest, place, *_rest in found]
+
+
+def add_chronology_entries(builder: Builder, today: dt.date, rng: random.Random) -> int:
+    """A chronology entry (its own record, signed by the DSL) a few days after each
+    one-to-one session, case notes or informal note with decisions to enter: a school
+    keeping up with its chronologies, as the policies ask. A session's entry covers its
+    case notes of the same day; a group session's is entered by its first member.
+    Returns how many entries were planned."""
+    sources: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = {}
+    for _day, path, data in builder.pending:
+        kind = form_key(data)
+        if kind not in ("session", "group-session", "case-notes", "informal"):
+            continue
+        pid = str(data.get("supervisee") or (data.get("supervisees") or [""])[0])
+        key = (pid, str(data["date"])) if kind in ("session", "case-notes") else (pid, path)
+        if kind == "session":
+            sources.setdefault(key, []).insert(0, (path, data))
+        else:
+            sources.setdefault(key, []).append((path, data))
+    used = {path for _day, path, _data in builder.pending}
+    made = 0
+    for (pid, _when), group in sources.items():
+        entries = [{"record": path, "version": blob_id(record_text(data).encode()),
+                    "outcome": "entered", "items": items}
+                   for path, data in group if (items := _chronology_items(builder, data))]
+        if not entries:
+            continue
+        school = str(group[0][1]["school"])
+        day = dt.date.fromisoformat(str(group[0][1]["date"])) + dt.timedelta(
+            days=rng.randint(4, 6))
+        if day >= today:
+            continue
+        form = builder.repo.form(school, "chronology-entry")
+        assert form is not None
+        data = {"kind": "chronology-entry", "school": school, "date": day.isoformat(),
+                "supervisee": pid, "entries": entries}
+        first = expected_path(form, {**data, "date": day})
+        assert first is not None
+        path, number = first, 1
+        while path in used:
+            number += 1
+            path = numbered_path(first, number)
+        used.add(path)
+        builder.pending.append((day, path, data))
+        made += 1
+    return made
+
+
 def trust_people(builder: Builder, keys: Keys) -> None:
     """people.yml with everyone's fingerprint (and the records admin), keys/, and the
     admin's key in supervision.yml: what the first commit vouches for."""
@@ -172,6 +229,7 @@ def make_corpus(dest: Path, schools: int = 50, supervisees: int = 200, years: in
     started = time.perf_counter()
     env = git_env()
     builder = plan_corpus(dest, schools, supervisees, years, top_up, today, seed)
+    add_chronology_entries(builder, today, random.Random(seed + 2))
     who = people_of(builder)
     keys = make_keys(who)
     trust_people(builder, keys)

@@ -316,6 +316,8 @@ def form_of_path(path: str) -> str:
     for key in ("case-notes", "qa-review", "informal", "session"):
         if f"-{key}" in name:
             return key
+    if "-chronology" in name:
+        return "chronology-entry"
     raise ValueError(f"no form for {path}")
 
 

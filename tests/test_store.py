@@ -77,7 +77,9 @@ def test_status_and_verify_read_the_same_from_the_store(corpus: Path) -> None:
     paths = {i["path"] for p in json.loads(first[0])["people"]
              for section in ("overdue", "awaiting_signature", "due_soon")
              for i in p[section] if i["path"].startswith("records/")}
-    gone = corpus / sorted(paths)[0]
+    # (one no chronology entry names: deleting that one is rightly reported at the entry)
+    named = "".join(f.read_text() for f in (corpus / "records").rglob("*-chronology*.yaml"))
+    gone = corpus / sorted(p for p in paths if p not in named)[0]
     saved = gone.read_bytes()
     gone.unlink()
     try:
