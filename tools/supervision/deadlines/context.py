@@ -113,6 +113,13 @@ class RuleContext:
         index.with_actions.sort(key=lambda r: (r.day, r.path))
         return index
 
+    def judging(self, path: str) -> bool:
+        """Whether findings at ``path`` are wanted (every path is in a whole run). A rule
+        whose findings sit at the record it judges skips the others: checking one
+        record then judges that record, not every record of its people."""
+        wanted = self.ctx.wanted
+        return wanted is None or path in wanted
+
     def rules(self, school: str | None) -> PolicyRules | None:
         if school not in self._rules:
             profile = self.repo.profile_for(school)

@@ -53,7 +53,8 @@ class Outstanding:
 def sources(ctx: RuleContext) -> list[Rec]:
     """Records with something to enter on a chronology, oldest first."""
     out = [rec for kind in SOURCE_KINDS for rec in ctx.index.by_kind.get(kind, [])
-           if rec.facts.get("chronology_items") and rec.status == "held"]
+           if rec.facts.get("chronology_items") and rec.status == "held"
+           and ctx.judging(rec.path)]
     return sorted(out, key=lambda r: (r.day, r.path))
 
 
@@ -122,6 +123,8 @@ def check(ctx: RuleContext) -> None:
                     rec.supervisees, due=item.due, school=rec.school)
     _, invalid = entries(ctx)
     for entry, index, path in invalid:
+        if not ctx.judging(entry.path):
+            continue
         person = entry.supervisees[0] if entry.supervisees else "its supervisee"
         ctx.add("CHRONOLOGY-ENTRY-INVALID", OVERDUE, (entry.path, entry.at("entries")),
                 f"entry {index + 1} names {path}, which is not one of {person}'s records with "
@@ -129,7 +132,8 @@ def check(ctx: RuleContext) -> None:
                 severity=ERROR)
     if ctx.signoffs.from_signatures:
         for entry in ctx.index.by_kind.get("chronology-entry", []):
-            if not ctx.agreed(entry, ("supervisee",)) and entry.supervisees:
+            if (ctx.judging(entry.path) and not ctx.agreed(entry, ("supervisee",))
+                    and entry.supervisees):
                 ctx.add("CHRONOLOGY-ENTRY-DUE", AWAITING, (entry.path, entry.at("date")),
                         f"{describe(entry.facts, entry.day)} awaits your signature; sign it "
                         f"with `supervision sign {entry.path}`", entry.supervisees,

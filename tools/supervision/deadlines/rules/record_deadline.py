@@ -18,7 +18,7 @@ RULE_IDS = frozenset({"RECORD-DEADLINE"})
 
 def check(ctx: RuleContext) -> None:
     for rec in ctx.index.all_sessions:
-        if rec.status == "cancelled" or rec.day > ctx.today:
+        if rec.status == "cancelled" or rec.day > ctx.today or not ctx.judging(rec.path):
             continue
         rules = ctx.rules(rec.school)
         if rules is None:

@@ -61,7 +61,7 @@ def check(ctx: RuleContext) -> None:
              and (item.rule in _SIGNING_RULES or item.state == AWAITING)
              for person in item.people}
     for path, facts in sorted(ctx.ctx.facts.items()):
-        if facts.get("status") in ("planned", "cancelled"):
+        if facts.get("status") in ("planned", "cancelled") or not ctx.judging(path):
             continue
         signoffs = source.signoffs(path)
         if not signoffs:
