@@ -69,6 +69,10 @@ def test_status_and_verify_read_the_same_from_the_store(corpus: Path) -> None:
     a, b = json.loads(first[1]), json.loads(again[1])
     assert (a["records"], a["errors"], a["warnings"]) == (b["records"], b["errors"],
                                                           b["warnings"])
+    # the second verify answers from what the first stored for this HEAD (no commit's
+    # row decoded): the same trust root, admins and counts (the first run pinned it)
+    assert {**a["trust"], "pinned": True} == b["trust"]
+    assert {**a["summary"], "checked_now": 0} == b["summary"] and b["summary"]["checked_now"] == 0
     fresh = json.loads(run_cli("verify", "--format", "json", "--no-cache", cwd=corpus,
                                env=git_env()).out)
     assert fresh["records"] == a["records"] and fresh["errors"] == a["errors"]
@@ -144,6 +148,41 @@ def test_two_commands_at_once_never_corrupt_the_store(agenda_repo, tmp_path: Pat
         with sqlite3.connect(store) as conn:
             assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert _findings(root) == expected
+
+
+def test_a_verified_head_is_answered_from_the_store_with_its_findings(
+        corpus: Path, tmp_path: Path) -> None:
+    """verify of a HEAD verified before reads the line's findings and the records'
+    statuses as stored, not every commit's row: the same errors, warnings, statuses and
+    trust root as working it out again. An unsigned change to a signed record (found by
+    judging the records) and a commit with sign-off trailers but no signature (found on
+    the line itself) make sure there are findings of both kinds to keep."""
+    import shutil
+
+    root = tmp_path / "trust"
+    shutil.copytree(corpus, root, symlinks=True)
+    record = sorted((root / "records").rglob("*-session.yaml"))[0]
+    record.write_text(record.read_text() + "# changed without signing\n")
+    subprocess.run(["git", "commit", "-q", "-a", "--no-verify", "--no-gpg-sign", "-m",
+                    "unsigned change"], cwd=root, check=True, env=git_env())
+    subprocess.run(["git", "commit", "-q", "--allow-empty", "--no-verify", "--no-gpg-sign",
+                    "-m", "looks like a sign-off\n\nSupervision-Role: supervisor\n"
+                    "Supervision-Record: records/nowhere.yaml"], cwd=root, check=True,
+                   env=git_env())
+
+    def verify(*extra: str) -> dict:
+        done = run_cli("verify", "--format", "json", *extra, cwd=root, env=git_env())
+        assert done.code == 1, done.err
+        return done.json()
+
+    first, again, fresh = verify(), verify(), verify("--no-cache")
+    rules = {e["rule"] for e in first["errors"] + first["warnings"]}
+    assert "SIGNOFF-BAD-TRAILERS" in rules and len(rules) > 1, rules
+    assert again["summary"]["checked_now"] == 0
+    for other in (again, fresh):
+        assert (other["records"], other["errors"], other["warnings"]) == (
+            first["records"], first["errors"], first["warnings"])
+        assert other["trust"]["admins"] == first["trust"]["admins"]
 
 
 def _age_folders(root: Path) -> None:

@@ -11,6 +11,7 @@ commit (and per signed record deleted on the way) and the :class:`Finding` s (a
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -205,6 +206,32 @@ class RecordStatus:
         return cls(path, status, blob, tuple(signers), holders,
                    [SignoffRef(*s) for s in signoffs], changed,
                    {r: SignoffRef(*s) for r, s in first.items()}, deleted)
+
+
+class StoredEntries(dict[str, Entry]):
+    """Each commit's entry, read from the store when first asked for (by ``[]``, ``get``
+    or ``in``): a verify of a head verified before needs two of tens of thousands."""
+
+    def __init__(self, load: Callable[[str], Entry | None], ids: Iterable[str]) -> None:
+        super().__init__()
+        self._load = load
+        self._ids = frozenset(ids)
+
+    def __missing__(self, oid: str) -> Entry:
+        entry = self._load(oid) if oid in self._ids else None
+        if entry is None:
+            raise KeyError(oid)
+        self[oid] = entry
+        return entry
+
+    def get(self, oid: str, default: Any = None) -> Any:
+        try:
+            return self[oid]
+        except KeyError:
+            return default
+
+    def __contains__(self, oid: object) -> bool:
+        return oid in self._ids or dict.__contains__(self, oid)
 
 
 @dataclass

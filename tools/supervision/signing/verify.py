@@ -49,6 +49,7 @@ from supervision.signing.analysis import (
     Finding,
     NotAGitRepository,
     RecordStatus,
+    StoredEntries,
 )
 from supervision.signing.gitio import Git, GitError, RawCommit, parse_commit, walk_line
 from supervision.signing.judge import CommitJudge
@@ -145,8 +146,6 @@ class Verifier:
             return analysis
         cache = Cache(self.repo.root, "verify", self._salt(),
                       self.cache_folder) if self.use_cache else None
-        if cache is not None:
-            cache.preload()  # every commit's entry is read below
         line = self._line(head, cache, analysis)
         if line is None:
             return analysis
@@ -156,6 +155,10 @@ class Verifier:
                 "TRUST-ROOT-MISMATCH", ".", 1, 1,
                 f"this history starts at commit {line[0][0][:10]}, but this repository's "
                 f"trust root is pinned to {analysis.pinned_root[:10]}"), line[0][0], None))
+        if cache is not None and not ledger and self._remembered(analysis, head, cache):
+            return analysis
+        if cache is not None:
+            cache.preload()  # every commit's entry is read below
         states: list[TrustIds] = [NOBODY]
         if cache is not None:
             stored = cache.get("#states", [])
@@ -175,6 +178,7 @@ class Verifier:
             _Pass(self, analysis, todo).run()
             analysis.checked = len(todo)
         counted = {e.accepted[0] for e in analysis.entries.values() if e.accepted is not None}
+        first = len(analysis.findings)
         for oid, _parents in analysis.graph:
             stored = analysis.entries[oid].findings
             if stored:
@@ -183,12 +187,14 @@ class Verifier:
                     if not (f["rule"] == "TRUST-CHANGE-PENDING" and oid in counted)]
         if any(len(parents) > 1 for _oid, parents in analysis.graph):
             self._other_roots(analysis, head)
+        line_findings = [f.as_dict() for f in analysis.findings[first:]]
         self._records(analysis, head, cache, bool(todo), ledger)
         if cache is not None:
             for oid, _tree, _parents in todo:
                 cache.put(oid, [], analysis.entries[oid].as_json())
             if todo:
                 cache.put("#states", [], [s.as_json() for s in analysis.states])
+            cache.put("#summary", [], [head, line_findings])
             cache.save()
             cache.close()
         if self._facts_store is not None:
@@ -199,16 +205,45 @@ class Verifier:
             self._new_facts.clear()
         return analysis
 
+    def _remembered(self, analysis: Analysis, head: str, cache: Cache) -> bool:
+        """A head verified before, with the same code and profiles: the line's findings,
+        the trust states and the records' statuses as stored then, and each commit's
+        entry read only if a caller asks for it. (They depend only on the line, which
+        the head's id fixes, and on the salt.) A warm verify then decodes none of the
+        tens of thousands of commits' rows."""
+        summary = cache.get("#summary", [])
+        states = cache.get("#states", [])
+        if not (isinstance(summary, list) and len(summary) == 2 and summary[0] == head
+                and states):
+            return False
+        memo = Cache(self.repo.root, "verify-records", self._salt(), self.cache_folder)
+        stored = memo.get("result", [])
+        memo.close()
+        if not (isinstance(stored, list) and len(stored) == 4 and stored[0] == head):
+            return False
+        analysis.states = [TrustIds.from_json(s) for s in states]
+
+        def load(oid: str) -> Entry | None:
+            raw = cache.get(oid, [])
+            return Entry.from_json(oid, raw) if raw is not None else None
+
+        analysis.entries = StoredEntries(load, (oid for oid, _parents in analysis.graph))
+        analysis.findings += [Finding.from_dict(f) for f in summary[1]]
+        self._records(analysis, head, None, False, False, stored)
+        return True
+
     def _records(self, analysis: Analysis, head: str, cache: Cache | None, changed: bool,
-                 keep: bool) -> None:
+                 keep: bool, stored: Any = None) -> None:
         """The ledger's statuses and findings; remembered for the last head verified (they
-        depend only on the line, which the head's id fixes, and on the salt)."""
+        depend only on the line, which the head's id fixes, and on the salt). ``stored``:
+        the remembered result, already read."""
         from supervision.signing.ledger import Ledger
 
         memo = Cache(self.repo.root, "verify-records", self._salt(), self.cache_folder) \
             if cache is not None else None
-        stored = memo.get("result", []) if memo is not None and not changed and not keep \
-            else None
+        if stored is None:
+            stored = memo.get("result", []) if memo is not None and not changed and \
+                not keep else None
         if isinstance(stored, list) and len(stored) == 4 and stored[0] == head:
             analysis.records = [RecordStatus.from_json(r) for r in stored[1]]
             analysis.findings += [Finding.from_dict(f) for f in stored[2]]
