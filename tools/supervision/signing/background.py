@@ -38,12 +38,12 @@ def needed(repo: Any) -> bool:
         return False
     from supervision.cache import Cache
     from supervision.signing.commit_dates import head_commit
-    from supervision.signing.verify import Verifier
+    from supervision.signing.signoff import results_salt
 
     head = head_commit(repo.root)
     if head is None:
         return False
-    cache = Cache(repo.root, "signoffs", Verifier(repo).cache_key())
+    cache = Cache(repo.root, "signoffs", results_salt(repo))
     try:
         return cache.get("#head", head) != head
     finally:

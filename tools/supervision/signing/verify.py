@@ -97,10 +97,6 @@ class Verifier:
         self._places: dict[int, Any] = {}  # id(form) -> where it keeps disagreements
 
     # -- cache ---------------------------------------------------------------------
-    def cache_key(self) -> str:
-        """What, besides the commit, the results depend on (the profiles in use)."""
-        return self._salt()
-
     def _salt(self) -> str:
         return results_salt(self.repo)
 
