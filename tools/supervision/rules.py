@@ -440,7 +440,8 @@ _RULES = [
          "They cannot read records sealed now. They run `supervision keys create` (a new "
          "key has an encryption key), or add one to their key (gpg --quick-add-key FINGERPRINT "
          "cv25519 encr) and send it again; a records admin registers it with "
-         "`supervision keys import`."),
+         "`supervision keys import`, commits it and runs `supervision seal readers` so the "
+         "records sealed in the meantime open for them too."),
 ]
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}
