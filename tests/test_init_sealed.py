@@ -7,6 +7,7 @@ clean filter's warning, `keys import` and `doctor`. Real git and gpg."""
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -113,3 +114,43 @@ def test_a_reader_without_an_encryption_key_is_told_what_to_do(keyrings, tmp_pat
             assert doctor.code == 1, doctor.out
             assert "[TODO] your key cannot receive sealed records" in doctor.out, doctor.out
             assert f"gpg --quick-add-key {fpr} cv25519 encr" in doctor.out
+
+
+def test_a_sealed_record_committed_without_its_readers_file_is_refused(keyrings,
+                                                                       tmp_path) -> None:
+    """`git add RECORD && git commit` stages the sealed record but not the readers file
+    the clean filter wrote beside it: committed so, nobody could open that version. The
+    pre-commit hook (`supervision check`) refuses it and names the file to add."""
+    fixture = make_repo(tmp_path / "repo", "agenda", sealed=True)
+    root = fixture.root
+    admin = person_with_encryption(keyrings, "i8admin", "Admin <admin@example.invalid>")
+    (tmp_path / "admin.asc").write_bytes(admin.public)
+    assert run_cli("keys", "import", str(tmp_path / "admin.asc"), "--person", "head-sample",
+                   "--admin", cwd=root, env=dict(git_env(), GNUPGHOME=admin.home)).code == 0
+    assert _git(root, "add", "-A").returncode == 0
+    started = _git(root, "commit", "-q", "--no-verify", "-m", "Start", home=admin.home)
+    assert started.returncode == 0, started.stderr  # signed: the admin's key is here
+    hook = subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=root,
+                          env=git_env(), capture_output=True, text=True, timeout=300)
+    assert hook.returncode == 0, hook.stderr
+    relpath, data = fixture.filled("session")
+    fixture.write(relpath, data)
+    side = relpath + ".readers"
+    assert _git(root, "add", "--", relpath, home=admin.home).returncode == 0
+    assert (root / side).is_file() and _git(root, "ls-files", "--", side).stdout == ""
+
+    checked = run_cli("check", "--format", "json", relpath, cwd=root)
+    refusal = [f for f in checked.json() if f["rule"] == "SEAL-READERS-NOT-STAGED"]
+    assert checked.code == 1 and [f["path"] for f in refusal] == [relpath], checked.out
+    assert f"git add {side}" in refusal[0]["message"]
+    committed = _git(root, "commit", "-q", "-m", "A session", home=admin.home)
+    assert committed.returncode != 0
+    assert "SEAL-READERS-NOT-STAGED" in committed.stdout + committed.stderr
+    assert f"git add {side}" in committed.stdout + committed.stderr
+    assert _git(root, "rev-list", "--count", "HEAD").stdout.strip() == "1"  # nothing committed
+
+    assert _git(root, "add", "--", side).returncode == 0
+    committed = _git(root, "commit", "-q", "-m", "A session", home=admin.home)
+    assert committed.returncode == 0, committed.stdout + committed.stderr
+    tree = _git(root, "ls-tree", "-r", "--name-only", "HEAD").stdout.split()
+    assert relpath in tree and side in tree

@@ -135,6 +135,51 @@ def readable_data(sealed: dict[str, Any], form: Form,
     return data
 
 
+def unstaged_readers(root: Path, only: list[str] | None = None) -> list[Problem]:
+    """Records staged for commit in their sealed form whose readers file is not staged with
+    them (``SEAL-READERS-NOT-STAGED``): committed so, nobody could open that version. The
+    clean filter writes the readers file when `git add` seals a record, but only `git add`
+    of that file too (or `supervision submit`) stages it. ``only``: these paths (the
+    pre-commit hook's), else every staged record."""
+    from supervision.sealing import sidecar as sidecars
+    from supervision.signing.gitio import Git, GitError
+
+    git = Git(root)
+    try:
+        listed = git.out("diff", "--cached", "--name-only", "-z", "--diff-filter=AM", "--",
+                         "records", "contracts")
+    except GitError:
+        return []
+    wanted = set(only) if only is not None else None
+    paths = [p for p in listed.split("\0") if p.endswith((".yaml", ".yml"))
+             and (wanted is None or p in wanted)]
+    if not paths:
+        return []
+    found = git.read_objects([f":{p}" for p in paths] +
+                             [f":{sidecars.sidecar_path(p)}" for p in paths])
+    out = []
+    for relpath in paths:
+        blob = found.get(f":{relpath}")
+        if blob is None or not stored.looks_sealed(blob.data):
+            continue
+        try:
+            nonce = stored.parse(blob.data).nonce_id
+        except stored.StoredError:
+            continue
+        side = sidecars.sidecar_path(relpath)
+        held = found.get(f":{side}")
+        try:
+            entry = sidecars.load(held.data).find(nonce) if held is not None else None
+        except sidecars.SidecarError:
+            entry = None
+        if entry is None:
+            out.append(problem("SEAL-READERS-NOT-STAGED", relpath, 1, 1,
+                               "this record is staged to be committed without its readers "
+                               "file, so once committed nobody could open what it says: run "
+                               f"`git add {side}`, then commit again"))
+    return out
+
+
 def stored_findings(doc: Document, form: Form | None, relpath: str) -> list[Problem]:
     """What a keyless gate refuses in a repository that seals records."""
     if not is_sealed(doc):
