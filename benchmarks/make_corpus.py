@@ -73,7 +73,8 @@ def _init(root: Path, profile: str, schools: list[str],
     from supervision.cli import main
 
     code = main(["init", str(root), "--profile", profile, "--org",
-                 "Benchmark Trust (fictional)", "--no-hooks", "--today", "2026-11-22"])
+                 "Benchmark Trust (fictional)", "--no-hooks", "--no-seal", "--today",
+                 "2026-11-22"])
     if code != 0:
         raise SystemExit(f"supervision init failed with exit code {code}")
     config_path = root / "supervision.yml"

@@ -63,7 +63,7 @@ def make_reader(home: Path, env: dict[str, str]) -> tuple[str, bytes]:
 def make_trust(root: Path, schools: int, env: dict[str, str], sealed: bool, fpr: str,
                public: bytes) -> None:
     run(tool("init", str(root), "--profile", "agenda", "--org", "Bench Trust (fictional)",
-             "--no-hooks"), root.parent, env)
+             "--no-hooks", "--no-seal"), root.parent, env)  # sealed below, when asked
     write_trust(root, schools=schools, supervisees=3, years=1, commit=False)
     people_file = root / "people.yml"
     people = yaml.safe_load(people_file.read_text(encoding="utf-8"))

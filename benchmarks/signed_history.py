@@ -224,7 +224,8 @@ def generate(target: Path, schools: int = 36, supervisees: int = 4, years: int =
     target = Path(target)
     out = Generated(target)
     _run([sys.executable, "-m", "supervision", "init", str(target), "--profile", profile,
-          "--org", "Benchmark Trust (fictional)", "--no-hooks"], cwd=target.parent, env=env)
+          "--org", "Benchmark Trust (fictional)", "--no-hooks", "--no-seal"],
+         cwd=target.parent, env=env)
     rng = random.Random(seed)
     school_ids = [f"school-{n:02d}" for n in range(1, schools + 1)]
     people: list[tuple[str, str, list[str], str | None]] = [

@@ -133,7 +133,7 @@ class Builder:
     def init(self) -> None:
         subprocess.run([sys.executable, "-m", "supervision", "init", str(self.dest),
                         "--profile", "agenda", "--org", "Benchmark Trust (fictional)",
-                        "--no-hooks", "--today", self.today.isoformat()],
+                        "--no-hooks", "--no-seal", "--today", self.today.isoformat()],
                        check=True, capture_output=True, env=git_env())
         template = (self.dest / "calendar" / f"{TEMPLATE_YEAR}.yml").read_text()
         shift0 = int(TEMPLATE_YEAR[:4])

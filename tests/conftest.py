@@ -166,9 +166,12 @@ def explicit_no_deny_list(root: Path) -> None:
     path.write_text(text.replace(marker, marker + "  deny_list: none\n", 1))
 
 
-def make_repo(root: Path, profile: str) -> RecordsRepoFixture:
+def make_repo(root: Path, profile: str, sealed: bool = False) -> RecordsRepoFixture:
+    """A new records repository (``supervision init``). Sealed records, the default of a
+    new repository, only with ``sealed``: most tests are not about sealing, and their
+    records' people have sign-only keys or none."""
     result = run_cli("init", str(root), "--profile", profile, "--org", "Test Trust",
-                     "--no-hooks", cwd=root.parent)
+                     "--no-hooks", *(() if sealed else ("--no-seal",)), cwd=root.parent)
     assert result.code == 0, result.err
     explicit_no_deny_list(root)
     return RecordsRepoFixture(root, profile)
@@ -224,7 +227,7 @@ def marked_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
     base = tmp_path_factory.mktemp("marked")
     root = base / "repo"
     assert run_cli("init", str(root), "--profile", "agenda", "--org", "Marker Trust",
-                   "--no-hooks", cwd=base).code == 0
+                   "--no-hooks", "--no-seal", cwd=base).code == 0
     explicit_no_deny_list(root)
     markers = Markers()
     today = write_trust(root, schools=4, supervisees=3, years=1, first_year=2025,

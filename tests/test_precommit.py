@@ -19,8 +19,8 @@ def _git(*args: str, cwd: Path, env: dict) -> subprocess.CompletedProcess:
 def test_commit_refused_until_the_record_is_filled(tmp_path: Path) -> None:
     env = git_env(tmp_path)
     root = tmp_path / "school"
-    made = run_cli("init", str(root), "--profile", "agenda", "--org", "Test Trust", cwd=tmp_path,
-                   env=env)
+    made = run_cli("init", str(root), "--profile", "agenda", "--org", "Test Trust",
+                   "--no-seal", cwd=tmp_path, env=env)
     assert made.code == 0, made.err
     assert "pre-commit hook: installed" in made.out
     assert (root / ".git" / "hooks" / "pre-commit").is_file()

@@ -35,7 +35,7 @@ def test_commit_with_a_upn_is_refused_and_leaves_no_commit(tmp_path: Path) -> No
     env = git_env(tmp_path)
     root = tmp_path / "school"
     made = run_cli("init", str(root), "--profile", "agenda", "--org", "Test Trust",
-                   cwd=tmp_path, env=env)
+                   "--no-seal", cwd=tmp_path, env=env)
     assert made.code == 0 and "pre-commit hook: installed" in made.out, made.out + made.err
     _git("add", "-A", cwd=root, env=env)
     assert _git("commit", "-m", "Set up", cwd=root, env=env).returncode == 0

@@ -37,7 +37,7 @@ def sealed_repo(keyrings, base: Path, prefix: str):
     """A sealed repository: head-sample (admin), deputy-sample and dsl-sample have
     keys that can receive; headteachers read every record of their school."""
     root = base / "origin"
-    fixture = make_repo(root, "agenda")
+    fixture = make_repo(root, "agenda", sealed=True)  # a new repository's default
     people = {name: person_with_encryption(keyrings, f"{prefix}{name}",
                                            f"{name} <{name}@example.invalid>")
               for name in ("head", "deputy", "dsl", "stranger")}
@@ -48,11 +48,8 @@ def sealed_repo(keyrings, base: Path, prefix: str):
         done = run_cli("keys", "import", str(base / f"{who}.asc"), "--person", person,
                        *(["--admin"] if who == "head" else []), cwd=root, env=admin_env)
         assert done.code == 0, done.err
-    path = root / "supervision.yml"
-    path.write_text(path.read_text().replace(
-        "privacy:\n", "privacy:\n  sealed: true\n  readers: [headteacher]\n", 1))
-    done = run_cli("seal", "install", cwd=root, env=admin_env)
-    assert done.code == 0, done.err
+    settings = (root / "supervision.yml").read_text()
+    assert "\n  sealed: true\n  readers: [headteacher]\n" in settings
     git(root, "add", ".")
     git(root, "commit", "-q", "-m", "Start the sealed records")
     return fixture, people
@@ -139,8 +136,8 @@ def test_seal_all_turns_sealing_on_in_one_admin_signed_commit(keyrings, tmp_path
     made = run_cli("keys", "create", "--person", "head-sample", "--admin", "--no-passphrase",
                    cwd=root, env=env)
     assert made.code == 0, made.err
-    path = root / "supervision.yml"
-    path.write_text(path.read_text().replace("privacy:\n", "privacy:\n  readers: [headteacher]\n"))
+    settings = root / "supervision.yml"
+    assert "\n  sealed: false\n  readers: [headteacher]\n" in settings.read_text()  # --no-seal
     relpath, data = fixture.filled("session")
     data["wellbeing"] = {"discussion": MARK} if isinstance(data.get("wellbeing"), dict) else \
         data.get("wellbeing")
@@ -150,6 +147,9 @@ def test_seal_all_turns_sealing_on_in_one_admin_signed_commit(keyrings, tmp_path
     done = run_cli("seal", "--all", cwd=root, env=env)
     assert done.code == 0, done.out + done.err
     assert "Earlier history still holds the plain text" in done.out
+    turned = settings.read_text()
+    assert "\n  sealed: true\n  readers: [headteacher]\n" in turned
+    assert "sealed: false" not in turned and "--no-seal" not in turned
     assert "\nsealed:\n" in git(root, "cat-file", "-p", f"HEAD:{relpath}")
     assert "\nsealed:\n" not in git(root, "cat-file", "-p", f"HEAD~1:{relpath}")
     assert git(root, "status", "--porcelain") == ""

@@ -41,7 +41,8 @@ def repo(keyrings, tmp_path_factory):
                        cwd=root, env=env)
         assert done.code == 0, done.err
     (root / "keys" / "recovery.asc").write_bytes(recovery.public)
-    set_privacy(root, f"  readers: [headteacher]\n  recovery_key: {recovery.fpr}\n")
+    assert "\n  readers: [headteacher]\n" in (root / "supervision.yml").read_text()  # init's
+    set_privacy(root, f"  recovery_key: {recovery.fpr}\n")
     return fixture, recovery
 
 

@@ -27,7 +27,7 @@ class World:
     def __init__(self, base: Path, keyrings) -> None:
         self.base = base
         self.root = base / "origin"
-        self.fixture = make_repo(self.root, "agenda")
+        self.fixture = make_repo(self.root, "agenda", sealed=True)  # a new repository's default
         self.count = 0
         self.people = {n: person_with_encryption(keyrings, f"l5{n}", f"{n} <{n}@example.invalid>")
                        for n in ("admin", "deputy", "dsl", "newhead", "stranger")}
@@ -100,10 +100,7 @@ def world(keyrings, tmp_path_factory) -> World:
     w.import_key("head-sample", "admin", admin=True)
     w.import_key("deputy-sample", "deputy")
     w.import_key("dsl-sample", "dsl")
-    settings = w.root / "supervision.yml"
-    settings.write_text(settings.read_text().replace(
-        "privacy:\n", "privacy:\n  sealed: true\n  readers: [headteacher]\n", 1))
-    assert w.cli("admin", "seal", "install").code == 0
+    assert "\n  sealed: true\n  readers: [headteacher]\n" in (w.root / "supervision.yml").read_text()
     w.commit("admin", "Start the sealed supervision records", ".")
     w.record("deputy", "contract", day="2026-09-07")
     for who in ("deputy", "dsl"):
@@ -246,3 +243,66 @@ def test_history_says_sealed_answers_changed_to_a_non_reader(world: World) -> No
     changed = [e for e in history.json()["events"] if e["change"] == "changed"]
     assert changed and changed[-1]["fields"] == ["wellbeing.discussion"], changed
     assert not any(e["sealed"] for e in history.json()["events"])
+
+
+def test_chronology_entries_name_sealed_items_the_same_in_every_clone(world: World) -> None:
+    """The DSL's `chronology done` names each decision and action by the stable random id
+    the record's clear part gives it (never a digest of its wording), so a stranger's
+    clone matches the entry to the items exactly as the DSL's own does: both list the same
+    items before, neither after. A decision reworded later gets a new id (the others keep
+    theirs) and is due again, in both."""
+    today = "2026-12-14"
+
+    def clear_ids(root: Path, relpath: str) -> set[str]:
+        stored = yaml.safe_load(world.git(None, "cat-file", "-p", f"HEAD:{relpath}", cwd=root))
+        part = stored["case_management"]
+        return {i["id"] for key in ("decisions", "actions") for i in part.get(key) or ()}
+
+    def due(who: str, clone: Path) -> list[tuple[str, str]]:
+        done = world.cli(who, "check", "--format", "json", "--today", today, cwd=clone)
+        assert done.code in (0, 1), done.err
+        return sorted((f["path"], f["message"]) for f in done.json()
+                      if f["rule"] == "CHRONOLOGY-ENTRY-DUE" and f["path"] in (SESSION, LATER))
+
+    reader, stranger = world.clone("dsl"), world.clone("stranger")
+    ids = clear_ids(reader, SESSION) | clear_ids(reader, LATER)
+    assert ids and all(re.fullmatch(r"[ad]-[a-z2-7]{10}", i) for i in ids), ids
+    before = due("dsl", reader)
+    assert len(before) >= 2 and any("decisions[" in m for _p, m in before), before
+    assert due("stranger", stranger) == before
+    listed = world.cli("dsl", "chronology", "--format", "json", "--today", today, cwd=reader)
+    places = {(r["record"], r["place"]) for r in listed.json()}
+    assert len(places) == len(before) and all(MARKER.search(r["text"].encode())
+                                              for r in listed.json())
+    theirs = world.cli("stranger", "chronology", "--format", "json", "--today", today,
+                       cwd=stranger).json()
+    assert {(r["record"], r["place"]) for r in theirs} == places
+    assert all("you are not a reader of this record" in r["text"] for r in theirs), theirs
+
+    done = world.cli("dsl", "chronology", "done", SESSION, LATER, "--today", "2026-12-01",
+                     cwd=reader)
+    assert done.code == 0, done.out + done.err
+    entry = done.out.splitlines()[0]
+    written = yaml.safe_load((reader / entry).read_text())
+    named = {i["id"] for e in written["entries"] for i in e["items"]}
+    assert named and named <= ids, (named, ids)  # the agenda form's items are all listed
+    world.git("dsl", "add", "--", entry, cwd=reader)
+    world.git("dsl", "add", "--", entry + ".readers", cwd=reader)
+    world.git("dsl", "commit", "-q", "-S", "-m", "Entered on the chronologies", cwd=reader)
+    assert due("dsl", reader) == []
+    stranger = world.clone("stranger", source=reader)
+    assert due("stranger", stranger) == []
+
+    path = reader / SESSION
+    data = yaml.safe_load(path.read_text())
+    decisions = data["case_management"]["decisions"]
+    decisions[0]["decision"] = "Wait for the early help review before changing the plan."
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    world.git("dsl", "add", "--", SESSION, cwd=reader)
+    world.git("dsl", "add", "--", SESSION + ".readers", cwd=reader)
+    world.git("dsl", "commit", "-q", "-S", "-m", "Reword a decision", cwd=reader)
+    now = clear_ids(reader, SESSION)
+    assert len(now - ids) == 1 and len(ids & now) == len(now) - 1  # only the reworded one
+    again = due("dsl", reader)
+    assert len(again) == 1 and "decisions[1]" in again[0][1], again
+    assert due("stranger", world.clone("stranger", source=reader)) == again

@@ -6,7 +6,8 @@ school's server. The admin sets up; the supervisor and the DSL `join`; the super
 writes a contract and a session and `submit`s them; the DSL reads them with `show`
 (text, HTML and PDF) and `submit`s. Once, the two push at the same moment. The DSL's
 key has a passphrase, typed for real at gpg's own prompt (pinentry) in a terminal.
-No git or gpg command is typed by the supervisor or the DSL.
+No git or gpg command is typed by the supervisor or the DSL. The repository seals its
+records, as every new one does, so each key can also receive them.
 """
 
 from __future__ import annotations
@@ -164,6 +165,11 @@ def test_from_session_to_agreed_with_no_git_or_gpg_typed(people, tmp_path: Path)
 
     dsl.gpg("--pinentry-mode", "loopback", "--passphrase", PASSPHRASE, "--quick-gen-key",
             "Sam Sample (dsl-sample) <sam.sample@example.invalid>", "ed25519", "sign", "2y")
+    # ...and an encryption key on it: the records are sealed (a new repository's default)
+    listing = dsl.gpg("--with-colons", "--list-keys", "sam.sample@example.invalid").decode()
+    dsl_fpr = next(line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr"))
+    dsl.gpg("--pinentry-mode", "loopback", "--passphrase", PASSPHRASE, "--quick-add-key",
+            dsl_fpr, "cv25519", "encr", "2y")
     dsl_key = dsl.home / "dsl-sample-signing-key.asc"
     dsl_key.write_bytes(dsl.gpg("--export", "--armor", "sam.sample@example.invalid"))
     assert dsl.run("join", str(server), str(dsl.copy), "--person", "dsl-sample",
@@ -248,6 +254,8 @@ def test_from_session_to_agreed_with_no_git_or_gpg_typed(people, tmp_path: Path)
     assert statuses == {CONTRACT: "agreed", SESSION: "agreed", GROUP: "agreed"}, statuses
     assert audit.json()["errors"] == []
     assert (admin.copy / SESSION).read_text() == session_text
+    stored = admin.git("cat-file", "-p", f"main:{SESSION}")  # as git (and the server) has it
+    assert "\nsealed:\n" in stored and "ciphertext:" in stored  # sealed: the default
     log = admin.git("log", "--format=%P", "main").split("\n")
     assert all(len(line.split()) <= 1 for line in log)  # a straight line, no merges
     for who in (supervisor, dsl):

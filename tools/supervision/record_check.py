@@ -66,7 +66,7 @@ def _check_file(repo: RecordsRepo, relpath: str, privacy: bool, signing: bool,
         version = facts_of_data(repo, doc.data if doc is not None else None).as_json()
     if doc is None:
         return found, None, version
-    form, facts, problems = _check_document(repo, relpath, doc)
+    form, facts, problems = _check_document(repo, relpath, doc, source)
     found += problems
     if form is not None and isinstance(doc.data, dict) and "sealed" in doc.data:
         from supervision.sealing.view import is_sealed, readable_view
@@ -78,7 +78,8 @@ def _check_file(repo: RecordsRepo, relpath: str, privacy: bool, signing: bool,
     return found, facts, version
 
 
-def _check_document(repo: RecordsRepo, relpath: str, doc: Document) -> tuple[
+def _check_document(repo: RecordsRepo, relpath: str, doc: Document,
+                    source: str | None = None) -> tuple[
         Form | None, dict[str, Any] | None, list[Problem]]:
     """The form of a parsed record (None if unknown), its facts and its findings."""
     found: list[Problem] = []
@@ -108,6 +109,7 @@ def _check_document(repo: RecordsRepo, relpath: str, doc: Document) -> tuple[
                              f"{', '.join(profile.forms)}"))
         return None, None, found
     found += _sealed(repo, relpath, doc, form)
+    ids = _item_ids(repo, relpath, doc, form, source)
     if isinstance(doc.data, dict) and "sealed" in doc.data:
         from supervision.sealing.view import is_sealed, readable_view
 
@@ -119,7 +121,31 @@ def _check_document(repo: RecordsRepo, relpath: str, doc: Document) -> tuple[
     typed, problems = validate(doc, form.fields, ctx, completed)
     found += problems
     found += check_record_rules(doc, form, profile, relpath, typed)
-    return form, extract(form, typed, doc.where), found
+    return form, extract(form, typed, doc.where, ids), found
+
+
+def _item_ids(repo: RecordsRepo, relpath: str, doc: Document, form: Form,
+              source: str | None) -> dict[tuple[Any, ...], str] | None:
+    """The stable ids of a sealed record's actions and decisions (by key path), which
+    name its chronology items in a reader's facts and a non-reader's alike; None when the
+    record is not sealed and the repository does not seal (items named by wording)."""
+    data = doc.data
+    sealed_here = isinstance(data, dict) and "sealed" in data
+    if not sealed_here and not (repo.config is not None and repo.config.sealed):
+        return None
+    if not any(f.chronology for _keypath, f in form.walk()):
+        return {}
+    from supervision.sealing.view import clear_item_ids, is_sealed, stored_item_ids
+
+    if sealed_here and is_sealed(doc):
+        return clear_item_ids(data, form)
+    if not isinstance(data, dict):
+        return {}
+    try:  # a reader's readable copy: the ids are in its stored form
+        raw = Path(source or repo.root / relpath).read_bytes()
+    except OSError:
+        return {}
+    return stored_item_ids(repo.root, relpath, raw, data, form)
 
 
 def _sealed(repo: RecordsRepo, relpath: str, doc: Document, form: Form) -> list[Problem]:

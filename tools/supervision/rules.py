@@ -424,6 +424,11 @@ _RULES = [
     Rule("SEAL-DAMAGED", ERROR, "A sealed record's sealed block is damaged",
          "Someone changed the sealed part of the record by hand. Restore it from git "
          "(git checkout -- FILE) or ask one of its readers to save it again."),
+    Rule("SEAL-READERS-NOT-STAGED", ERROR, "A sealed record is staged without its readers file",
+         "The readers file beside it (NAME.yaml.readers) holds the keys that open this version; "
+         "committed without it, nobody could read what you wrote. Add it too: git add "
+         "NAME.yaml.readers (the message names it), then commit again. `supervision submit` "
+         "adds both for you."),
     Rule("SEAL-NOT-READER", ERROR, "You are not a reader of this record",
          "Only the record's own people, the readers your school names and the records "
          "admins' recovery key can read its answers. Ask one of them if you need to know."),
@@ -440,7 +445,8 @@ _RULES = [
          "They cannot read records sealed now. They run `supervision keys create` (a new "
          "key has an encryption key), or add one to their key (gpg --quick-add-key FINGERPRINT "
          "cv25519 encr) and send it again; a records admin registers it with "
-         "`supervision keys import`."),
+         "`supervision keys import`, commits it and runs `supervision seal readers` so the "
+         "records sealed in the meantime open for them too."),
 ]
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}

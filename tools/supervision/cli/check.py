@@ -67,12 +67,17 @@ def run(args: argparse.Namespace) -> int:
     rules = () if args.no_time_rules else (time_rules,)
     result = Checker(repo, use_cache=not args.no_cache, cross_rules=rules,
                      today=today(args), results_cache=True).run(paths)
+    problems = result.problems
+    if repo.config is not None and repo.config.sealed:  # what a commit now would store
+        from supervision.sealing.view import unstaged_readers
+
+        problems = sorted(problems + unstaged_readers(repo.root, paths),
+                          key=lambda p: p.sort_key())
     if args.format == "json":
-        reporters.json_array(result.problems, sys.stdout)
+        reporters.json_array(problems, sys.stdout)
     else:
-        reporters.text(result.problems, sys.stdout,
-                       reporters.summarise(result.problems, result.checked))
-    return EXIT_FINDINGS if has_errors(result.problems) else EXIT_OK
+        reporters.text(problems, sys.stdout, reporters.summarise(problems, result.checked))
+    return EXIT_FINDINGS if has_errors(problems) else EXIT_OK
 
 
 def _list_waivers(repo: Any, paths: list[str] | None, form: str) -> int:

@@ -62,7 +62,7 @@ def _rows(repo: Any, items: list[Any]) -> list[dict[str, Any]]:
         rec = item.rec
         if rec.path not in docs:
             doc, _problems = parse_file(str(repo.root / rec.path), rec.path)
-            docs[rec.path] = doc.data if doc is not None else None
+            docs[rec.path] = _readable(repo, doc)
         data = docs[rec.path]
         what, text = _describe(value_at(data, item.keypath), item.keypath, data)
         for ref in item.case_refs or ("",):
@@ -72,6 +72,21 @@ def _rows(repo: Any, items: list[Any]) -> list[dict[str, Any]]:
                          "supervisee": ", ".join(rec.supervisees)})
     rows.sort(key=lambda r: (r["case_ref"] or "~", r["date"], r["record"], r["place"]))
     return rows
+
+
+def _readable(repo: Any, doc: Any) -> Any:
+    """A record's answers as this person can read them: a sealed record they are not a
+    reader of has the sentence saying so in place of each answer in words."""
+    if doc is None or not isinstance(doc.data, dict) or "sealed" not in doc.data:
+        return doc.data if doc is not None else None
+    from supervision.sealing.versions import NOT_A_READER
+    from supervision.sealing.view import is_sealed, readable_data
+    from supervision.signing.signoff import form_of
+
+    form = form_of(repo, doc.data)
+    if form is None or not is_sealed(doc):
+        return doc.data
+    return readable_data(doc.data, form, NOT_A_READER)
 
 
 def _describe(value: Any, keypath: tuple[Any, ...], data: Any) -> tuple[str, str]:

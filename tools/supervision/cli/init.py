@@ -27,7 +27,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         description="Create a records repository in DIR (which must be new or empty): "
         "settings, an example people.yml, a calendar, the staff site skeleton, the "
         "pre-commit hook, CI for GitLab (.gitlab-ci.yml) and GitHub "
-        "(.github/workflows/supervision.yml), and empty records/ and contracts/ folders.",
+        "(.github/workflows/supervision.yml), and empty records/ and contracts/ folders. "
+        "Records are sealed (privacy: sealed: true): only each record's own readers can "
+        "read its answers in words; --no-seal turns that off.",
     )
     p.add_argument("directory", metavar="DIR")
     p.add_argument("--profile", choices=("reflective", "agenda"), default="reflective",
@@ -37,8 +39,17 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                    help="organisation name shown on the staff site")
     p.add_argument("--no-hooks", action="store_true",
                    help="do not install the pre-commit hook into the new repository")
+    p.add_argument("--no-seal", action="store_true",
+                   help="do not seal records (privacy: sealed: false): every answer in words "
+                   "is then readable by anyone with a copy of the repository, the git host "
+                   "included. Only if your school has decided so; a records admin can turn "
+                   "sealing on later with `supervision seal --all`")
     p.set_defaults(run=run)
 
+
+#: Who reads every record of their school besides its own people, by profile: the
+#: policy's senior managers (a school's headteacher) or its safeguarding lead (a trust's).
+DEFAULT_READERS = {"agenda": ("headteacher",), "reflective": ("trust-lead",)}
 
 #: Skeleton files copied byte for byte (everything else is text, some of it a template).
 BINARY_SUFFIXES = (".png",)
@@ -65,6 +76,7 @@ def _skeleton_files() -> list[tuple[str, Any]]:
 def run(args: argparse.Namespace) -> int:
     import jinja2
 
+    from supervision.cli.seal_all import NO_SEAL_NOTE
     from supervision.deadlines.school_year import academic_year
     from supervision.forms.json_schema import write_profile_schemas
     from supervision.repo import RecordsRepo
@@ -80,6 +92,9 @@ def run(args: argparse.Namespace) -> int:
         "today": day.isoformat(),
         "review": (day + dt.timedelta(days=365)).isoformat(),
         "year": academic_year(day),
+        "sealed": not args.no_seal,
+        "readers": DEFAULT_READERS[args.profile],
+        "no_seal_note": NO_SEAL_NOTE,
     }
     env = jinja2.Environment(autoescape=False, keep_trailing_newline=True,
                              undefined=jinja2.StrictUndefined)
@@ -122,12 +137,19 @@ def run(args: argparse.Namespace) -> int:
     print(f"Created a records repository for {args.org} in {target} "
           f"(profile: {args.profile}).")
     print(f"pre-commit hook: {hooks}")
+    if args.no_seal:
+        print("Sealed records: OFF (--no-seal). Every answer in words is readable by anyone "
+              "with a copy of the repository; `supervision seal --all` turns sealing on.")
+    else:
+        print("Sealed records: on. Only each record's own people and the readers in "
+              "supervision.yml (privacy: readers) can read its answers in words, so everyone "
+              "needs a key that can receive them (`supervision keys create` makes one).")
     print("Next steps:")
     print(f"  1. cd {target} and replace the example people in people.yml and the school in "
           "supervision.yml with your own.")
     print(f"  2. Put your term dates in calendar/{context['year']}.yml.")
-    print("  3. Before the first commit, the records admin makes their signing key and signs "
-          "the first commit with it:\n"
+    print("  3. Before the first commit, the records admin makes their signing key (it can "
+          "also receive sealed records) and signs the first commit with it:\n"
           "     supervision keys create --person ID --admin\n"
           "     git add -A && git commit -S -m 'Start the supervision records'\n"
           "     Then write down that first commit's id (git rev-parse HEAD): it is the trust "

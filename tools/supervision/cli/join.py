@@ -261,6 +261,16 @@ def _key_steps(repo: Any, person: Any, root: Path) -> list[Step]:
              Step(TODO, f"your registered key {key[-16:]} is not set for this copy",
                   f"supervision join {root}")]
     steps.append(_test_signature(key))
+    cert = trust.keyring.certs.get(key) if trust is not None else None
+    if repo.config is not None and repo.config.sealed and cert is not None:
+        from supervision.sealing.readers import no_key_hint
+        from supervision.signing.openpgp import can_encrypt
+
+        steps.append(Step(READY, "your key can receive sealed records: the ones you read open "
+                          "in this copy") if can_encrypt(cert) else
+                     Step(TODO, "your key cannot receive sealed records, so the records you "
+                          "should read stay locked to you (READER-NO-ENC-KEY)",
+                          no_key_hint(person.id, key)))
     return steps
 
 

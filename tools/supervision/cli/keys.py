@@ -350,8 +350,21 @@ def _import(args: argparse.Namespace) -> int:
     if mine and _sign_with(repo, info.fingerprint):
         print("Its private key is in your keyring: this repository's commits will be signed "
               "with it.")
+    _can_receive(repo, person.id, cert, info.fingerprint)
     _next_steps(repo, files, args.admin)
     return EXIT_OK
+
+
+def _can_receive(repo: Any, pid: str, cert: Any, fingerprint: str) -> None:
+    """In a repository that seals records, say so when this key cannot receive them."""
+    from supervision.sealing.readers import no_key_hint
+    from supervision.signing.openpgp import can_encrypt
+
+    if repo.config is None or not repo.config.sealed or can_encrypt(cert):
+        return
+    print(f"Warning (READER-NO-ENC-KEY): this key has no encryption key, so the records "
+          f"{pid} should read stay locked to them (this repository seals records).\n"
+          f"    -> {no_key_hint(pid, fingerprint)}")
 
 
 # -- list ------------------------------------------------------------------------------

@@ -11,11 +11,18 @@ no sign-off is voided.
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from supervision.cli import EXIT_OK, Refused, open_repo, today
+
+#: What `init --no-seal` writes above ``sealed: false`` in supervision.yml; ``seal --all``
+#: removes it when it turns sealing on.
+NO_SEAL_NOTE = ("  # Sealing is OFF here (made with `supervision init --no-seal`): every answer "
+                "is\n  # readable by anyone with a copy. A records admin turns it on: "
+                "`supervision seal --all`.\n")
 
 HISTORY_NOTE = (
     "Earlier history still holds the plain text: every older version in this repository's "
@@ -49,7 +56,12 @@ def seal_all(args: argparse.Namespace, install: Callable[[Path], None]) -> int:
     settings = repo.root / "supervision.yml"
     text = settings.read_text(encoding="utf-8")
     if not (repo.config and repo.config.sealed):
-        if "\nprivacy:\n" in text:
+        # `init --no-seal` wrote `sealed: false` with a note above it: both replaced
+        text, on = re.subn(r"(?m)^([ \t]+)sealed:[ \t]*false[ \t]*$", r"\1sealed: true",
+                           text.replace(NO_SEAL_NOTE, "", 1), count=1)
+        if on:
+            pass
+        elif "\nprivacy:\n" in text:
             text = text.replace("\nprivacy:\n", "\nprivacy:\n  sealed: true\n", 1)
         else:
             text = text.rstrip("\n") + "\nprivacy:\n  sealed: true\n"

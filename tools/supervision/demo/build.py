@@ -83,7 +83,8 @@ def build(folder: Path, today: dt.date, say: Any = print, sealed: bool = False) 
     prepare(folder)
     root = folder / "trust"
     done = subprocess.run([sys.executable, "-m", "supervision", "init", str(root), "--profile",
-                           "agenda", "--org", ORG, "--no-hooks", "--today", today.isoformat()],
+                           "agenda", "--org", ORG, "--no-hooks", "--no-seal", "--today",
+                           today.isoformat()],  # sealed below, once every key is made
                           capture_output=True, text=True, timeout=300)
     if done.returncode != 0:
         raise DemoError("supervision init failed: " + (done.stderr.strip() or done.stdout))

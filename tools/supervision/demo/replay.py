@@ -102,6 +102,7 @@ class History:
         self.fingerprints = fingerprints
         self.commits = 0
         self.signoffs = 0
+        self._repo: Any = None
 
     def _env(self, person: str, when: dt.datetime) -> dict[str, str]:
         who = self.people[person]
@@ -144,14 +145,15 @@ class History:
             path = self.root / rec.path
             if event.kind == "write":
                 path.parent.mkdir(parents=True, exist_ok=True)
-                self._versions(rec.data)
+                self._versions(rec.data, event.person, event.when)
                 text = _yaml(rec.data)
                 path.write_text(text, encoding="utf-8")
                 what = rec.data.get("kind", "record").replace("-", " ")
                 message = f"Add {what} record {rec.path}\n"
                 if rec.signed_on_write:  # written and signed in one commit
                     message = signoff_message(rec.signed_on_write, rec.path,
-                                              blob_id(text.encode("utf-8")), event.person, False)
+                                              self._blob(event, rec.path, text), event.person,
+                                              False)
                     self.signoffs += 1
                 self.commit(event.person, event.when, message, [rec.path])
             elif event.kind == "edit":
@@ -169,14 +171,43 @@ class History:
                 self.commit(event.person, event.when, message)
                 self.signoffs += 1
 
-    def _versions(self, data: dict[str, Any]) -> None:
-        """A record pointing at others names the version of each as it is on disk now."""
+    def _blob(self, event: Event, relpath: str, text: str) -> str:
+        """The version a sign-off of the record just written names: what git stores, so
+        its sealed form when the demo seals (staged here: sealing it is the clean filter's
+        work; the commit stages the same bytes again)."""
+        if not self.sealed:
+            return blob_id(text.encode("utf-8"))
+        self.git(event.person, event.when, "add", "--", relpath)
+        return self.git(event.person, event.when, "rev-parse", f":{relpath}").strip()
+
+    def _versions(self, data: dict[str, Any], person: str, when: dt.datetime) -> None:
+        """A record pointing at others names the version of each as it is on disk now
+        (committed: sealed, when the demo seals), and a chronology entry each item by the
+        id the record's facts give it (a sealed record's are in its clear part, made when
+        it was sealed, so only the record on disk knows them)."""
         pointers = [e for e in data.get("entries") or () if isinstance(e, dict)]
         if isinstance(data.get("disputed"), dict):
             pointers.append(data["disputed"])
         for pointer in pointers:
             if pointer.get("version") is None and pointer.get("record"):
-                pointer["version"] = blob_id((self.root / pointer["record"]).read_bytes())
+                pointer["version"] = (
+                    self.git(person, when, "rev-parse", f"HEAD:{pointer['record']}").strip()
+                    if self.sealed else blob_id((self.root / pointer["record"]).read_bytes()))
+            if self.sealed and pointer.get("items"):
+                ids = self._item_ids(str(pointer["record"]))
+                for item in pointer["items"]:
+                    item["id"] = ids.get(item.get("place"), item.get("id"))
+
+    def _item_ids(self, relpath: str) -> dict[str, str]:
+        """place -> id of the record's chronology items, from its facts as `check` has them."""
+        from supervision.record_check import check_record
+        from supervision.repo import RecordsRepo
+
+        if self._repo is None:
+            self._repo = RecordsRepo.load(self.root)
+        _found, facts = check_record(self._repo, relpath)
+        return {str(place): str(digest) for digest, place, *_rest
+                in (facts or {}).get("chronology_items") or ()}
 
     def _sign_with_disagreement(self, event: Event) -> None:
         """The real ``supervision sign --disagree``: it writes the disagreement and signs."""

@@ -15,12 +15,13 @@ action-review field as ``review``, the disagreement field) and, under
 meeting a session agreed, wherever the form keeps it (see :func:`next_meeting`).
 
 ``chronology_items`` lists what must also go on a child's chronology (fields marked
-``chronology: true``): per item its stable id (a digest of its wording, or of its place for
-a yes), its place (``case_management.decisions[1]``), the case references it concerns, its
-line and column and its key path (so ``supervision chronology`` can read its text from
-the record itself). A chronology entry's facts (``chronology``) list, per record it
-covers, the record, the version, the outcome and the item ids; an escalation's, the
-disputed record and version, the step, the mediator and the day it was resolved.
+``chronology: true``): per item its stable id (see :func:`extract`), its place
+(``case_management.decisions[1]``), the case references it concerns, its line and column
+and its key path (so ``supervision chronology`` can read its text from the record
+itself). A chronology entry's facts (``chronology``) list, per record it covers, the
+record, the version, the outcome and the item ids (an id that is not a stable random one
+also as its place's id, :func:`covers`); an escalation's, the disputed record and
+version, the step, the mediator and the day it was resolved.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from typing import Any
 from supervision.forms.definition import Form
 from supervision.forms.record_rules import walk
 
-FACTS_VERSION = 4
+FACTS_VERSION = 5  # 5: chronology item ids from the clear part of sealed records
 ANSWER_DATES = frozenset({"next_session", "next_meeting.date", "dsl_training_renewal"})
 #: Names of a session form's field for the next meeting agreed in it: a date
 #: (``next_session``), or a group holding a date and perhaps a time (``next_meeting``).
@@ -53,12 +54,44 @@ def action_digest(text: str) -> str:
     return hashlib.sha1(normal.encode("utf-8")).hexdigest()[:12]
 
 
+_BASE32 = "abcdefghijklmnopqrstuvwxyz234567"
+#: The prefixes of the stable random ids a sealed record's clear part gives its actions
+#: and decisions (``sealing/split.py`` makes them).
+RANDOM_ID_PREFIXES = ("a-", "d-")
+
+
+def place_id(where: str) -> str:
+    """The id of a chronology item by its place (``cases[1].next_steps``): ``p-`` and 10
+    base32 characters. The place is in the clear part, so anyone computes the same id."""
+    digest = hashlib.sha256(b"place\0" + where.encode("utf-8")).digest()
+    return "p-" + "".join(_BASE32[b % 32] for b in digest[:10])
+
+
+def covers(done: set[str] | frozenset[str], item_id: str, where: str) -> bool:
+    """Whether the ids chronology entries name (``done``) cover the item ``item_id`` at
+    place ``where``. A stable random id is also covered by its place's id: an entry made
+    before the record was sealed (or sealed with ids) names its items by wording digest,
+    and its facts add each one's place id."""
+    return item_id in done or (item_id.startswith(RANDOM_ID_PREFIXES)
+                               and place_id(where) in done)
+
+
 def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def extract(form: Form, typed: dict[str, Any], where: Where | None = None) -> dict[str, Any]:
-    """The record's facts; ``where`` (``Document.where``) adds key positions."""
+def extract(form: Form, typed: dict[str, Any], where: Where | None = None,
+            ids: dict[tuple[Any, ...], str] | None = None) -> dict[str, Any]:
+    """The record's facts; ``where`` (``Document.where``) adds key positions.
+
+    ``ids``: for a sealed record (or a reader's readable copy of one), the stable random
+    ids its clear part gives its actions and decisions, by key path; its chronology
+    items are then named by those ids (by place when one has none, and for a text
+    answer), never by anything of their wording, so a reader's facts and a non-reader's
+    name the same items the same way. None (a repository that does not seal): by a
+    digest of their wording, as the wording is in clear beside it; a reworded item is a
+    new one. A yes (a conversation about a child) is named by its field either way.
+    """
     at: dict[str, list[int]] = {}
     action_at: list[list[int]] = []
 
@@ -106,7 +139,7 @@ def extract(form: Form, typed: dict[str, Any], where: Where | None = None) -> di
     chronology: list[list[Any]] = []
     for keypath, f, value in walk(form.fields, typed):
         if f.chronology:
-            chronology += _chronology_items(typed, keypath, f, value, where)
+            chronology += _chronology_items(typed, keypath, f, value, where, ids)
         if f.type == "case_ref":
             cases.setdefault(value, None)
         elif f.name == "case_status" and f.type == "choice" and keypath[-2:-1]:
@@ -166,16 +199,20 @@ def extract(form: Form, typed: dict[str, Any], where: Where | None = None) -> di
 
 
 def _chronology_items(typed: dict[str, Any], keypath: tuple[Any, ...], f: Any, value: Any,
-                      where: Where | None) -> list[list[Any]]:
+                      where: Where | None, ids: dict[tuple[Any, ...], str] | None
+                      ) -> list[list[Any]]:
     """The items of one field marked ``chronology: true`` (see the module docstring)."""
     found: list[tuple[tuple[Any, ...], str]] = []
     if f.type in ("decisions", "actions"):
         wording = "decision" if f.type == "decisions" else "action"
         for index, item in enumerate(value):
             if isinstance(item, dict) and item.get(wording):
-                found.append((keypath + (index,), action_digest(str(item[wording]))))
+                here = keypath + (index,)
+                found.append((here, action_digest(str(item[wording])) if ids is None
+                              else ids.get(here) or place_id(place(here))))
     elif f.type == "text" and isinstance(value, str) and value.strip():
-        found.append((keypath, action_digest(value)))
+        found.append((keypath, action_digest(value) if ids is None
+                      else place_id(place(keypath))))
     elif f.type == "yesno" and value is True:
         found.append((keypath, action_digest(_dotted(keypath))))
     if not found:
@@ -220,7 +257,7 @@ def _pointers(form: Form, typed: dict[str, Any]) -> dict[str, Any]:
     if form.kind == "chronology-entry":
         out["chronology"] = [
             [e.get("record"), e.get("version"), e.get("outcome", "entered"),
-             [i["id"] for i in e.get("items") or () if isinstance(i, dict) and i.get("id")]]
+             _entered(e.get("items") or ())]
             for e in typed.get("entries") or () if isinstance(e, dict)]
     elif form.kind == "escalation":
         disputed = typed.get("disputed") or {}
@@ -228,6 +265,19 @@ def _pointers(form: Form, typed: dict[str, Any]) -> dict[str, Any]:
         resolution = typed.get("resolution")
         if isinstance(resolution, dict) and isinstance(resolution.get("date"), dt.date):
             out["resolved"] = resolution["date"].isoformat()
+    return out
+
+
+def _entered(items: Any) -> list[str]:
+    """The ids one entry covers: each item's id, and for an id by wording (12 hex
+    characters) also its place's id (see :func:`covers`)."""
+    out: list[str] = []
+    for item in items:
+        if not isinstance(item, dict) or not item.get("id"):
+            continue
+        out.append(str(item["id"]))
+        if "-" not in str(item["id"]) and isinstance(item.get("place"), str):
+            out.append(place_id(item["place"]))
     return out
 
 

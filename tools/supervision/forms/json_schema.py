@@ -27,7 +27,7 @@ _PATTERNS = {
     "fingerprint": r"^[0-9A-Fa-f ]{40,50}$",
     "record": r"^(records|contracts)/[A-Za-z0-9._/-]+\.ya?ml$",
     "version": r"^[0-9a-f]{40}$",
-    "item": r"^[0-9a-f]{12}$",
+    "item": r"^([0-9a-f]{12}|[adp]-[a-z2-7]{10})$",
 }
 
 

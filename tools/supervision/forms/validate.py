@@ -30,7 +30,9 @@ _WRITTEN_BY_TOOLS = {
     "record": (re.compile(r"(?:records|contracts)/(?!.*\.\./)[A-Za-z0-9._/-]+\.ya?ml\Z"),
                "the path of a record under records/ or contracts/"),
     "version": (re.compile(r"[0-9a-f]{40}\Z"), "a version id: 40 characters 0-9 and a-f"),
-    "item": (re.compile(r"[0-9a-f]{12}\Z"), "an item id: 12 characters 0-9 and a-f"),
+    "item": (re.compile(r"(?:[0-9a-f]{12}|[adp]-[a-z2-7]{10})\Z"),
+             "an item id: 12 characters 0-9 and a-f, or a-, d- or p- and 10 letters and "
+             "digits 2-7"),
 }
 TOOLS_HINT = ("The tools write this value (`supervision chronology done`, `supervision "
               "escalate`): run the command again rather than typing it.")

@@ -24,6 +24,7 @@ from typing import IO, Any
 from supervision.sealing import sidecar as sidecars
 from supervision.sealing import stored
 from supervision.sealing.keys import GpgUnwrapper, SequoiaWrapper, Unwrapper, Wrapper
+from supervision.sealing.readers import no_key_hint
 from supervision.sealing.seal import SealError, known_action_ids, open_record, seal_record
 from supervision.sealing.stablemap import StableMap
 
@@ -98,6 +99,7 @@ class Sealer:
         self.warn = warn or (lambda text: print(text, file=sys.stderr))
         self._repo: Any = None
         self._keys: Any = None
+        self._told = False  # READER-NO-ENC-KEY's hint is given once per run
 
     @property
     def repo(self) -> Any:
@@ -133,9 +135,21 @@ class Sealer:
             self._keys = KeyFiles(self.root)
         readers = readers_for(self.repo, data if isinstance(data, dict) else {}, form,
                               self._keys, self.today)
+        if not readers.certs:
+            who = ", ".join(readers.without_key) or "nobody"
+            raise SealError(
+                f"{path} cannot be sealed, so it was not stored: none of its readers ({who}) "
+                "has a registered key that sealed records can be encrypted to",
+                "Each of them makes a key with `supervision keys create --person ID` (it can "
+                "receive sealed records) and sends it to a records admin, who registers it "
+                "(`supervision keys import FILE --person ID`) and commits it; then add the "
+                "record again.")
         for pid in readers.without_key:
-            self.warn(f"{path}: READER-NO-ENC-KEY '{pid}' has no key that sealed records can "
-                      "be encrypted to, so cannot read this version")
+            self.warn(f"{path}: READER-NO-ENC-KEY '{pid}' has no registered key that sealed "
+                      "records can be encrypted to, so cannot read this version")
+        if readers.without_key and not self._told:
+            self._told = True
+            self.warn(f"    hint: {no_key_hint()}")
         version = seal_record(raw, path, form, readers.certs, self.wrapper, self.map.key,
                               self.map.action_ids(path))
         side_file = self.root / sidecars.sidecar_path(path)

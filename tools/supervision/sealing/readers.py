@@ -121,6 +121,19 @@ def readers_for(repo: Any, data: Any, form: Form | None, keys: KeyFiles | None =
     return out
 
 
+def no_key_hint(pid: str | None = None, fingerprint: str | None = None) -> str:
+    """What a reader without an encryption key (READER-NO-ENC-KEY) does next, in words:
+    about one person (``pid``, their registered key's ``fingerprint``) or anyone."""
+    who, ident, fpr = (pid or "They"), (pid or "ID"), (fingerprint or "FINGERPRINT")
+    return (f"{who} cannot read records sealed until their key can receive them. Either "
+            f"they make a new key with `supervision keys create --person {ident}` (it can), "
+            f"or they add an encryption key to theirs (gpg --quick-add-key {fpr} cv25519 "
+            f"encr) and export it again (gpg --export --armor {fpr} > {ident}.asc). They "
+            "send the file to a records admin, who registers it (`supervision keys import "
+            f"{ident}.asc --person {ident}`), commits it, and then runs `supervision seal "
+            "readers` so the records sealed in the meantime open for them too.")
+
+
 def _date(value: Any) -> dt.date | None:
     if isinstance(value, dt.date):
         return value

@@ -19,7 +19,7 @@ from supervision.forms.yamlparse import parse_bytes
 from supervision.sealing import envelope, stored
 from supervision.sealing.keys import Wrapper
 from supervision.sealing.sidecar import Entry
-from supervision.sealing.split import Split, new_action_id, split
+from supervision.sealing.split import ID_PREFIXES, Split, new_item_id, split
 
 
 class SealError(Exception):
@@ -34,33 +34,53 @@ class SealError(Exception):
 class SealedVersion:
     stored: bytes
     entry: Entry
-    action_ids: dict[str, str]  # keyed action text (see ``action_key``) -> id
+    #: keyed wording of each action and decision (see ``item_key``) -> its id
+    action_ids: dict[str, str]
 
 
-def action_key(secret: bytes, text: str) -> str:
-    """What an action's id is remembered by in this clone: an HMAC of its text under
-    the clone's own key, so the map holds no guessable hash of free text."""
-    return hmac.new(secret, b"action\0" + " ".join(text.split()).encode(), hashlib.sha256
+#: The answer holding an item's wording, by the item's type.
+WORDING = {"actions": "action", "decisions": "decision"}
+
+
+def action_key(secret: bytes, text: str, kind: str = "actions") -> str:
+    """What an action's (or decision's) id is remembered by in this clone: an HMAC of its
+    text under the clone's own key, so the map holds no guessable hash of free text."""
+    tag = b"action\0" if kind == "actions" else kind.encode() + b"\0"
+    return hmac.new(secret, tag + " ".join(text.split()).encode(), hashlib.sha256
                     ).hexdigest()[:32]
 
 
-def _actions(data: Any, clear: Any, form: Form | None) -> list[tuple[dict[str, Any], Any]]:
-    """(readable action item, its clear item) for every action of the record."""
-    out: list[tuple[dict[str, Any], Any]] = []
+def _items(data: Any, clear: Any, form: Form | None
+           ) -> list[tuple[str, dict[str, Any], Any]]:
+    """(type, readable item, its clear item) for every action and decision of the record."""
+    out: list[tuple[str, dict[str, Any], Any]] = []
 
     def visit(value: Any, cleared: Any, fields: Any) -> None:
         if not isinstance(value, dict) or not isinstance(cleared, dict):
             return
         for f in fields:
             item, clear_item = value.get(f.name), cleared.get(f.name)
-            if f.type == "actions" and isinstance(item, list) and isinstance(clear_item, list):
-                mine = [i for i in item if isinstance(i, dict)]
-                out.extend(zip(mine, clear_item, strict=False))
-            elif f.is_mapping:
+            if f.is_mapping:
                 visit(item, clear_item, f.fields)
+            elif f.fields and isinstance(item, list) and isinstance(clear_item, list):
+                mine = [i for i in item if isinstance(i, dict)]
+                for one, clear_one in zip(mine, clear_item, strict=False):
+                    if f.type in ID_PREFIXES:
+                        out.append((f.type, one, clear_one))
+                    else:
+                        visit(one, clear_one, f.fields)
 
     if form is not None:
         visit(data, clear, form.fields)
+    return out
+
+
+def _known(secret: bytes, data: Any, clear: Any, form: Form | None) -> dict[str, str]:
+    out = {}
+    for kind, item, clear_item in _items(data, clear, form):
+        text = item.get(WORDING[kind])
+        if isinstance(text, str) and isinstance(clear_item, dict) and clear_item.get("id"):
+            out[action_key(secret, text, kind)] = str(clear_item["id"])
     return out
 
 
@@ -69,8 +89,9 @@ def seal_record(plaintext: bytes, path: str, form: Form | None, certs: dict[str,
                 known_ids: dict[str, str] | None = None) -> SealedVersion:
     """Seal ``plaintext`` (the readable file) at ``path`` to ``certs``.
 
-    Actions keep the id an earlier version gave the same text (``known_ids``, keyed
-    by :func:`action_key` under ``secret``); new actions get a new random id.
+    Actions and decisions keep the id an earlier version gave the same text
+    (``known_ids``, keyed by :func:`action_key` under ``secret``); new ones, and one
+    reworded, get a new random id.
     """
     if not certs:
         raise SealError(f"{path} cannot be sealed: none of its readers has a key that can "
@@ -80,24 +101,20 @@ def seal_record(plaintext: bytes, path: str, form: Form | None, certs: dict[str,
     data = doc.data if doc is not None and isinstance(doc.data, dict) else None
     known = known_ids or {}
 
-    def action_id(item: dict[str, Any]) -> str:
-        text = item.get("action")
+    def item_id(kind: str, item: dict[str, Any]) -> str:
+        text = item.get(WORDING[kind])
         if isinstance(text, str) and secret:
-            return known.get(action_key(secret, text)) or new_action_id()
-        return new_action_id()
+            return known.get(action_key(secret, text, kind)) or new_item_id(kind)
+        return new_item_id(kind)
 
-    parts = split(data, form, action_id) if data is not None and form is not None else Split({})
+    parts = split(data, form, item_id) if data is not None and form is not None else Split({})
     bound = stored.head(parts.clear, parts.sealed_fields)
     key = envelope.new_data_key()
     sealed = envelope.seal(key, plaintext, path, bound)
     text = stored.render(bound, sealed)
     record = stored.parse(text)
     entry = Entry(record.nonce_id, sorted(certs), wrapper.wrap(key, certs.values()))
-    ids = {}
-    if secret and data is not None:
-        for item, clear_item in _actions(data, parts.clear, form):
-            if isinstance(item.get("action"), str) and isinstance(clear_item, dict):
-                ids[action_key(secret, item["action"])] = str(clear_item.get("id"))
+    ids = _known(secret, data, parts.clear, form) if secret and data is not None else {}
     return SealedVersion(text, entry, ids)
 
 
@@ -119,8 +136,8 @@ def open_record(raw: bytes, path: str, entry: Entry | None,
 
 def known_action_ids(plaintext: bytes, clear_text: bytes, path: str, form: Form | None,
                      secret: bytes) -> dict[str, str]:
-    """The action ids a stored version gave its actions, keyed as ``seal_record`` looks
-    them up (so an unchanged action keeps its id in the next version)."""
+    """The ids a stored version gave its actions and decisions, keyed as ``seal_record``
+    looks them up (so an unchanged one keeps its id in the next version)."""
     import yaml
 
     doc, _problems = parse_bytes(plaintext, path)
@@ -130,8 +147,4 @@ def known_action_ids(plaintext: bytes, clear_text: bytes, path: str, form: Form 
         return {}
     if doc is None or not isinstance(doc.data, dict):
         return {}
-    out = {}
-    for item, clear_item in _actions(doc.data, clear, form):
-        if isinstance(item.get("action"), str) and isinstance(clear_item, dict):
-            out[action_key(secret, item["action"])] = str(clear_item.get("id"))
-    return out
+    return _known(secret, doc.data, clear, form)

@@ -5,7 +5,8 @@ Driven by the record's form, never a list of field names: a ``text`` or
 (dates, people, choices, yes/no, numbers, case references, tags) stays clear.
 Structured answers keep their clear sub-fields: an action keeps its owner, due
 date and status plus a stable random id (``a-`` and 10 base32 characters), never
-a hash of its text. A disagreement stays clear only as ``disagreement: true`` or
+a hash of its text; a decision keeps only its stable random id (``d-``...), so a
+reader's chronology entries name it and a non-reader still sees how many there are. A disagreement stays clear only as ``disagreement: true`` or
 ``false``. The names of the non-empty sealed answers are listed (key paths, with
 ``[]`` for list items) so the server can still enforce required answers.
 """
@@ -25,13 +26,29 @@ SEALED_KEY = "sealed"
 _BASE32 = "abcdefghijklmnopqrstuvwxyz234567"
 
 
+#: The structured types whose items get a stable random id in the clear part, and its prefix.
+ID_PREFIXES = {"actions": "a-", "decisions": "d-"}
+
+
+def new_item_id(kind: str = "actions") -> str:
+    return ID_PREFIXES[kind] + "".join(secrets.choice(_BASE32) for _ in range(10))
+
+
+def is_item_id(value: Any, kind: str = "actions") -> bool:
+    return (isinstance(value, str) and len(value) == 12 and value.startswith(ID_PREFIXES[kind])
+            and all(c in _BASE32 for c in value[2:]))
+
+
 def new_action_id() -> str:
-    return "a-" + "".join(secrets.choice(_BASE32) for _ in range(10))
+    return new_item_id("actions")
 
 
 def is_action_id(value: Any) -> bool:
-    return (isinstance(value, str) and len(value) == 12 and value.startswith("a-")
-            and all(c in _BASE32 for c in value[2:]))
+    return is_item_id(value, "actions")
+
+
+def _default_id(kind: str, _item: dict[str, Any]) -> str:
+    return new_item_id(kind)
 
 
 @dataclass
@@ -53,21 +70,23 @@ def _free_text(f: Field) -> bool:
     return False
 
 
-def split(data: dict[str, Any], form: Form,
-          action_id: Callable[[dict[str, Any]], str] = lambda _item: new_action_id()) -> Split:
+ItemId = Callable[[str, dict[str, Any]], str]
+
+
+def split(data: dict[str, Any], form: Form, item_id: ItemId = _default_id) -> Split:
     """``data`` (a parsed readable record) -> its clear part and sealed field names.
 
-    ``action_id(item)`` gives each action its id (the sealer keeps the ids an
-    earlier version gave the same action); an id already in the item is kept.
+    ``item_id(kind, item)`` gives each action (``kind`` "actions") and decision
+    ("decisions") its id (the sealer keeps the ids an earlier version gave the same
+    wording); an id already in the item is kept.
     """
     out = Split({})
-    out.clear = _mapping(data, form.fields, "", out.sealed_fields, action_id, top=True)
+    out.clear = _mapping(data, form.fields, "", out.sealed_fields, item_id, top=True)
     return out
 
 
 def _mapping(data: dict[str, Any], fields: tuple[Field, ...], prefix: str, names: list[str],
-             action_id: Callable[[dict[str, Any]], str], top: bool = False,
-             actions: bool = False) -> dict[str, Any]:
+             item_id: ItemId, top: bool = False, kind: str | None = None) -> dict[str, Any]:
     by_name = {f.name: f for f in fields}
     clear: dict[str, Any] = {}
     for key, value in data.items():
@@ -78,14 +97,14 @@ def _mapping(data: dict[str, Any], fields: tuple[Field, ...], prefix: str, names
             if not _empty(value):
                 names.append(name)
             continue
-        if actions and key == "id" and is_action_id(value):
+        if kind is not None and key == "id" and is_item_id(value, kind):
             continue  # written below, first
         if f is None or _free_text(f):
             if not _empty(value):
                 names.append(str(name))
             continue
         if f.is_mapping and isinstance(value, dict):
-            inner = _mapping(value, f.fields, name + ".", names, action_id)
+            inner = _mapping(value, f.fields, name + ".", names, item_id)
             if inner:
                 clear[key] = inner
         elif f.fields and isinstance(value, list):
@@ -94,11 +113,12 @@ def _mapping(data: dict[str, Any], fields: tuple[Field, ...], prefix: str, names
                 if not isinstance(item, dict):
                     names.append(name + "[]")
                     continue
-                inner = _mapping(item, f.fields, name + "[].", names, action_id,
-                                 actions=f.type == "actions")
-                if f.type == "actions":
+                ided = f.type if f.type in ID_PREFIXES else None
+                inner = _mapping(item, f.fields, name + "[].", names, item_id, kind=ided)
+                if ided is not None:
                     given = item.get("id")
-                    inner = {"id": given if is_action_id(given) else action_id(item), **inner}
+                    inner = {"id": given if is_item_id(given, ided) else item_id(ided, item),
+                             **inner}
                 items.append(inner)
             if any(items):
                 clear[key] = items
@@ -107,3 +127,32 @@ def _mapping(data: dict[str, Any], fields: tuple[Field, ...], prefix: str, names
     if top:
         names[:] = list(dict.fromkeys(names))
     return clear
+
+
+def item_ids(clear: dict[str, Any], form: Form,
+             data: dict[str, Any] | None = None) -> dict[tuple[Any, ...], str]:
+    """The stable ids of a clear part's actions and decisions, by the key path of their
+    item in ``data``: the readable record the clear part was made from (its list items in
+    the same order, as :func:`split` keeps them), or the clear part itself when None."""
+    out: dict[tuple[Any, ...], str] = {}
+
+    def visit(value: Any, cleared: Any, fields: tuple[Field, ...], path: tuple[Any, ...]
+              ) -> None:
+        if not isinstance(value, dict) or not isinstance(cleared, dict):
+            return
+        for f in fields:
+            mine, theirs = value.get(f.name), cleared.get(f.name)
+            if f.is_mapping:
+                visit(mine, theirs, f.fields, path + (f.name,))
+            elif f.fields and isinstance(mine, list) and isinstance(theirs, list):
+                items = [(i, item) for i, item in enumerate(mine) if isinstance(item, dict)]
+                for (index, item), clear_item in zip(items, theirs, strict=False):
+                    here = path + (f.name, index)
+                    if f.type not in ID_PREFIXES:
+                        visit(item, clear_item, f.fields, here)
+                    elif isinstance(clear_item, dict) and is_item_id(clear_item.get("id"),
+                                                                     f.type):
+                        out[here] = clear_item["id"]
+
+    visit(data if data is not None else clear, clear, form.fields, ())
+    return out

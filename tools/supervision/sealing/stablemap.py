@@ -4,7 +4,7 @@ An unchanged readable record must give git the same stored bytes, or git sees it
 as modified for ever. The map goes from an HMAC of (path, readable bytes) under a
 random key made for this clone (never committed; not a bare hash, which could be
 guessed for a short record) to the sealed text it came from or went to. Action
-ids are remembered the same way, by an HMAC of the action's text, per record.
+and decision ids are remembered the same way, by an HMAC of their text, per record.
 Nothing here is readable text: only HMACs, ids and sealed (encrypted) records.
 """
 
@@ -58,6 +58,12 @@ class StableMap:
             return self._name(path, readable).read_bytes()
         except OSError:
             return None
+
+    def find(self, path: str, readable: bytes) -> bytes | None:
+        """:meth:`lookup` for a reader of the map only: never makes this clone's key."""
+        if self._key is None and not (self.folder / "key").is_file():
+            return None
+        return self.lookup(path, readable)
 
     def remember(self, path: str, readable: bytes, sealed: bytes) -> None:
         _write_private(self._name(path, readable), sealed)

@@ -8,7 +8,10 @@ the supervision record is not the chronology. The forms mark what that means
 child), and the record's facts list those items (``chronology_items``).
 
 A *chronology entry* (its own record, signed by the supervisee: the DSL) says which items
-of which version of a record are now on the chronology, or why none is needed. This
+of which version of a record are now on the chronology, or why none is needed. Items are
+named by the ids the facts give them: in a repository that seals records, never by
+anything of their wording, so a clone that cannot read the records matches entries to
+items exactly as the DSL's own does. This
 rule lists, for the DSL, every item of a held session, case notes or informal note that
 no entry covers: due within ``chronology_due_working_days`` of the record's date, an
 error once that has passed (CHRONOLOGY-ENTRY-DUE); an entry not signed yet is listed
@@ -27,6 +30,7 @@ from typing import Any
 from supervision.deadlines.context import Rec, RuleContext
 from supervision.deadlines.items import AWAITING, DUE, OVERDUE
 from supervision.deadlines.rules.signoff_awaited import describe
+from supervision.forms.facts import covers
 from supervision.problems import ERROR
 
 #: The rule ids this module reports (their rows are in supervision.rules).
@@ -95,7 +99,7 @@ def outstanding(ctx: RuleContext) -> list[Outstanding]:
         done = covered.get(rec.path, set())
         due = due_date(ctx, rec)
         for digest, place, refs, line, col, keypath in rec.facts["chronology_items"]:
-            if digest not in done:
+            if not covers(done, digest, place):
                 out.append(Outstanding(rec, digest, place, tuple(refs), int(line), int(col),
                                        tuple(keypath), due))
     return out
