@@ -8,7 +8,9 @@ verify. :func:`start` begins both in a forked process (which opens its own store
 connections and git processes, uses none of this one's, and ends with ``os._exit``,
 so nothing of this process is closed or flushed twice) and :func:`finish` waits; the
 results reach the time rules through the store (``signoffs`` and ``history`` rows),
-exactly as a later warm run would read them. If the helper process fails for any
+exactly as a later warm run would read them. The history is read first, in a child
+of the helper that ends before the verify starts, so the memory of the two never adds
+up (a cold check's peak is the sum of its processes). If the helper process fails for any
 reason the time rules work everything out themselves, as before: nothing is lost but
 time.
 """
@@ -16,20 +18,35 @@ time.
 from __future__ import annotations
 
 import contextlib
+import os
 from multiprocessing import get_context
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
 
+def _history(root: str) -> None:  # pragma: no cover (runs in the helper process)
+    """Every record's history dates into the store, in a child of its own: its git log
+    and the parsed log (tens of MiB) are gone before the verify's memory peaks, rather
+    than on top of it."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            from supervision.signing.commit_dates import read_history
+
+            read_history(Path(root), use_cache=True)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
 def _work(root: str) -> None:  # pragma: no cover (runs in the helper process)
     from supervision.repo import RecordsRepo
-    from supervision.signing.commit_dates import read_history
     from supervision.signing.signoff_dates import verified_signoffs
 
+    _history(root)
     repo = RecordsRepo.load(Path(root))
     verified_signoffs(repo, use_cache=True)
-    read_history(repo.root, use_cache=True)
 
 
 def needed(repo: Any) -> bool:
