@@ -118,20 +118,23 @@ def open_record(raw: bytes, path: str, entry: Entry | None,
 
 
 def known_action_ids(plaintext: bytes, clear_text: bytes, path: str, form: Form | None,
-                     secret: bytes) -> dict[str, str]:
+                     secret: bytes, data: Any = None) -> dict[str, str]:
     """The action ids a stored version gave its actions, keyed as ``seal_record`` looks
-    them up (so an unchanged action keeps its id in the next version)."""
+    them up (so an unchanged action keeps its id in the next version). ``data``: the
+    plaintext already parsed, when the caller has it."""
     import yaml
 
-    doc, _problems = parse_bytes(plaintext, path)
+    if data is None:
+        doc, _problems = parse_bytes(plaintext, path)
+        data = doc.data if doc is not None else None
+    if not isinstance(data, dict):
+        return {}
     try:
         clear = yaml.safe_load(clear_text) or {}
     except yaml.YAMLError:
         return {}
-    if doc is None or not isinstance(doc.data, dict):
-        return {}
     out = {}
-    for item, clear_item in _actions(doc.data, clear, form):
+    for item, clear_item in _actions(data, clear, form):
         if isinstance(item.get("action"), str) and isinstance(clear_item, dict):
             out[action_key(secret, item["action"])] = str(clear_item.get("id"))
     return out

@@ -123,6 +123,9 @@ def differing_from(root: Path, commit: str, dirs: tuple[str, ...],
     added, deleted or untracked, ignored files included as the checker lists them), each
     with its blob id in git's index when the working copy matches the index (None: read
     the file). None when git cannot say (not a repository, an unknown commit)."""
+    from supervision.sealing.refresh import settle_index
+
+    settle_index(root, dirs)  # a sealing clone just checked out: git's index settled once
     changed, untracked = _git_both(
         root, ("diff-index", "--raw", "-z", "--no-renames", "--relative", commit, "--", *dirs),
         ("ls-files", "--others", "-z", "--", *dirs))
