@@ -130,7 +130,7 @@ def known_action_ids(plaintext: bytes, clear_text: bytes, path: str, form: Form 
     if not isinstance(data, dict):
         return {}
     try:
-        clear = yaml.safe_load(clear_text) or {}
+        clear = stored.load_yaml(clear_text) or {}
     except yaml.YAMLError:
         return {}
     out = {}
