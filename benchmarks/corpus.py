@@ -27,6 +27,13 @@ history. "Today" is fixed (timeline_corpus.TODAY) so runs are comparable: pass
 
 From Python: ``make_corpus(dest, schools=..., supervisees=..., years=...)``.
 What was made is also written to ``.git/benchmark-corpus.json``.
+
+``make_corpus(..., sealing=...)`` makes the same corpus sealed (issue 19; used by
+benchmarks/sealed.py): ``sealing.prepare`` adjusts the working tree before the trust
+root is committed (settings, keys, .gitattributes), and every record version is stored
+as ``sealing.seal`` returns it (its sealed form and its readers file, committed together
+by the record's writer), so sign-offs name the sealed blobs, as in a repository that
+was sealed from its first record.
 """
 
 from __future__ import annotations
@@ -39,7 +46,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -90,6 +97,18 @@ class Event:
     path: str = field(compare=False)
     person: str = field(compare=False)
     signoff_role: str | None = field(compare=False, default=None)
+
+
+class Sealing(Protocol):
+    """How a sealed corpus stores its records (benchmarks/sealed.py has the real one)."""
+
+    def prepare(self, dest: Path) -> None:
+        """Change the planned working tree before the trust root is committed."""
+
+    def seal(self, path: str, text: bytes) -> dict[str, bytes]:
+        """The files to store for one record version (path -> bytes): the record at
+        ``path`` and any file kept beside it."""
+        ...
 
 
 def _stamp(day: dt.date, hour: int) -> int:
@@ -221,11 +240,12 @@ def people_of(builder: Builder) -> list[tuple[str, str]]:
 
 
 def make_corpus(dest: Path, schools: int = 50, supervisees: int = 200, years: int = 7,
-                today: dt.date = TODAY, seed: int = 7, top_up: int = 0) -> CorpusStats:
+                today: dt.date = TODAY, seed: int = 7, top_up: int = 0,
+                sealing: Sealing | None = None) -> CorpusStats:
     """Build the signed corpus in ``dest`` (new or empty) and return what was made.
 
     ``top_up`` adds informal notes until there are that many records (0: none, the
-    timeline alone)."""
+    timeline alone). ``sealing``: store every record sealed (see the module's text)."""
     started = time.perf_counter()
     env = git_env()
     builder = plan_corpus(dest, schools, supervisees, years, top_up, today, seed)
@@ -233,6 +253,8 @@ def make_corpus(dest: Path, schools: int = 50, supervisees: int = 200, years: in
     who = people_of(builder)
     keys = make_keys(who)
     trust_people(builder, keys)
+    if sealing is not None:
+        sealing.prepare(builder.dest)
     stats = CorpusStats(people=len(who), schools=schools, supervisees=supervisees,
                         years=years, today=today.isoformat())
     signers: dict[str, tuple[str, ...]] = {}
@@ -252,8 +274,13 @@ def make_corpus(dest: Path, schools: int = 50, supervisees: int = 200, years: in
     blobs: dict[str, str] = {}
     for event in events:
         if event.signoff_role is None:
-            blobs[event.path] = pack.add("blob", blobs_text[event.path])
-            tree.put(event.path.split("/"), blobs[event.path])
+            text = blobs_text[event.path]
+            files = sealing.seal(event.path, text) if sealing else {event.path: text}
+            for name, data in files.items():
+                oid = pack.add("blob", data)
+                tree.put(name.split("/"), oid)
+                if name == event.path:
+                    blobs[event.path] = oid
             message = f"Record {event.path}\n"
         else:
             message = signoff_message(event.signoff_role, event.path, blobs[event.path],

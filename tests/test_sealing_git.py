@@ -5,6 +5,7 @@ and a non-reader gets the clear fields and a sealed block."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -116,6 +117,42 @@ def test_a_reader_clone_opens_and_stays_clean(world, tmp_path) -> None:
     assert after != before
     assert "ZQT434343QZ" not in git(root, "cat-file", "-p", f"HEAD:{SESSION}")
     assert git(root, "status", "--porcelain", home=people["dsl"].home) == ""
+
+
+def traced(root: Path, home: str, *args: str) -> str:
+    """What git ran (GIT_TRACE, inherited by the filter and its own git commands)."""
+    trace = root.parent / f"trace-{root.name}.txt"
+    trace.unlink(missing_ok=True)
+    env = env_for(home) | {"GIT_TRACE": str(trace)}
+    done = subprocess.run(["git", *args], cwd=root, env=env, capture_output=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr.decode()
+    return trace.read_text() if trace.exists() else ""
+
+
+def test_a_checkout_reads_no_git_object_per_record_and_the_index_settles_once(
+        world, tmp_path) -> None:
+    """The smudge takes each data key from the readers file git just wrote (no git
+    process per record), and after the filter opened or re-cleaned records, check
+    lets git write its index once, so later commands stop running the filter."""
+    _fixture, people, text = world
+    home = people["dsl"].home
+    root = clone(world, tmp_path, "dsl")
+    flag = root / ".git" / "supervision" / "seal" / "refresh"
+    (root / SESSION).unlink()
+    trace = traced(root, home, "checkout", "--", SESSION)
+    assert "seal filter" in trace and "cat-file" not in trace
+    assert (root / SESSION).read_text() == text and flag.exists()
+    # Racily clean (the index written in the record's own second, as after checking out
+    # thousands): git cleans it again on every diff-files, through the filter.
+    written = (root / SESSION).stat().st_mtime
+    os.utime(root / ".git" / "index", (written, written))
+    for _ in range(2):
+        assert "seal filter" in traced(root, home, "diff-files", "--quiet")
+    assert run_cli("check", cwd=root, env=env_for(home)).code in (0, 1)
+    assert not flag.exists()
+    assert "seal filter" not in traced(root, home, "diff-files", "--quiet")
+    assert git(root, "status", "--porcelain", home=home) == ""
 
 
 def test_a_non_reader_sees_clear_fields_and_a_sealed_block(world, tmp_path) -> None:

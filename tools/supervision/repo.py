@@ -186,6 +186,9 @@ def _git_index(root: Path) -> tuple[dict[str, str], set[str]]:
     the record folders, relative to ``root``; ({}, set()) outside git."""
     import subprocess
 
+    from supervision.sealing.refresh import settle_index
+
+    settle_index(root, RECORD_DIRS)  # a sealing clone just checked out: settled once
     args = ["git", "-c", "core.quotePath=false"]
     try:
         listed = subprocess.run([*args, "ls-files", "-s", "-z", "--", *RECORD_DIRS], cwd=root,

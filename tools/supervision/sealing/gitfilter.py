@@ -17,7 +17,7 @@ says ``privacy: sealed: true``; a stored sealed form is opened for a reader eith
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -100,6 +100,8 @@ class Sealer:
         self._repo: Any = None
         self._keys: Any = None
         self._told = False  # READER-NO-ENC-KEY's hint is given once per run
+        #: records opened, or cleaned unchanged: the index may hold racily clean records
+        self.touched = False
 
     @property
     def repo(self) -> Any:
@@ -127,6 +129,7 @@ class Sealer:
             return raw
         known = self.map.lookup(path, raw)
         if known is not None:
+            self.touched = True
             return known
         from supervision.sealing.readers import KeyFiles, readers_for
 
@@ -169,14 +172,18 @@ class Sealer:
     def _entry(self, path: str, record: stored.StoredRecord, treeish: str | None
                ) -> sidecars.Entry | None:
         name = sidecars.sidecar_path(path)
-        candidates: list[bytes | None] = []
         side_file = self.root / name
-        if side_file.is_file():
-            candidates.append(side_file.read_bytes())
-        if treeish:
-            candidates.append(self.read_blob(f"{treeish}:{name}"))
-        candidates.append(self.read_blob(f":{name}"))
-        for raw in candidates:
+
+        def candidates() -> Iterator[bytes | None]:
+            # One at a time: the working tree's readers file nearly always has the entry,
+            # and each of the others costs a git process (thousands at a checkout).
+            if side_file.is_file():
+                yield side_file.read_bytes()
+            if treeish:
+                yield self.read_blob(f"{treeish}:{name}")
+            yield self.read_blob(f":{name}")
+
+        for raw in candidates():
             if raw is None:
                 continue
             try:
@@ -217,11 +224,12 @@ class Sealer:
             if plain is None:
                 continue
             out[path] = plain
+            self.touched = True
             self.map.remember(path, plain, raw)
             try:
-                form, _data = self._form(plain, path)
+                form, data = self._form(plain, path)
                 self.map.remember_ids(path, known_action_ids(plain, record.clear_text, path,
-                                                             form, self.map.key))
+                                                             form, self.map.key, data))
             except Exception:  # the ids are a convenience: never fail a checkout for them
                 pass
         return out
@@ -230,6 +238,16 @@ class Sealer:
 # -- the process -------------------------------------------------------------------------------
 def serve(sealer: Sealer, stdin: IO[bytes], stdout: IO[bytes]) -> int:
     """Speak git's filter protocol version 2 until git closes the pipe."""
+    try:
+        return _serve(sealer, stdin, stdout)
+    finally:
+        if sealer.touched:
+            from supervision.sealing.refresh import note
+
+            note(sealer.map.folder)
+
+
+def _serve(sealer: Sealer, stdin: IO[bytes], stdout: IO[bytes]) -> int:
     try:
         hello = read_lines(stdin)
         if hello[:1] != ["git-filter-client"] or "version=2" not in hello:

@@ -135,16 +135,19 @@ def open_record(raw: bytes, path: str, entry: Entry | None,
 
 
 def known_action_ids(plaintext: bytes, clear_text: bytes, path: str, form: Form | None,
-                     secret: bytes) -> dict[str, str]:
+                     secret: bytes, data: Any = None) -> dict[str, str]:
     """The ids a stored version gave its actions and decisions, keyed as ``seal_record``
-    looks them up (so an unchanged one keeps its id in the next version)."""
+    looks them up (so an unchanged one keeps its id in the next version). ``data``: the
+    plaintext already parsed, when the caller has it."""
     import yaml
 
-    doc, _problems = parse_bytes(plaintext, path)
+    if data is None:
+        doc, _problems = parse_bytes(plaintext, path)
+        data = doc.data if doc is not None else None
+    if not isinstance(data, dict):
+        return {}
     try:
-        clear = yaml.safe_load(clear_text) or {}
+        clear = stored.load_yaml(clear_text) or {}
     except yaml.YAMLError:
         return {}
-    if doc is None or not isinstance(doc.data, dict):
-        return {}
-    return _known(secret, doc.data, clear, form)
+    return _known(secret, data, clear, form)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from supervision.sealing.stored import load_yaml
 from supervision.signing.signoff import READERS_SUFFIX as SUFFIX
 
 VERSION = 1
@@ -56,7 +57,7 @@ def sidecar_path(record_path: str) -> str:
 
 def load(raw: bytes) -> Sidecar:
     try:
-        data = yaml.safe_load(raw)
+        data = load_yaml(raw)
         entries = [Entry(str(e["sealed"]), [str(r) for r in e.get("readers", [])],
                          str(e["message"]).encode("ascii")) for e in data["keys"]]
     except (yaml.YAMLError, KeyError, TypeError, AttributeError, UnicodeEncodeError):

@@ -39,6 +39,17 @@ _HEAD = re.compile(
 _MARK = re.compile(rb"(?:\A|\n)sealed:\n  version: ")
 
 
+#: libyaml's parser where PyYAML has it (as forms/yamlparse.py): a checkout opens every
+#: record, and the pure-Python parser was most of that time. Reading only: what the
+#: tools write is still written by ``yaml.safe_dump``.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml(raw: bytes | str) -> Any:
+    """``yaml.safe_load``, with the C parser when there is one."""
+    return yaml.load(raw, Loader=_LOADER)  # noqa: S506 (a safe loader)
+
+
 class StoredError(ValueError):
     """The text looks sealed but its sealed block is damaged."""
 
@@ -88,7 +99,7 @@ def parse(raw: bytes) -> StoredRecord:
         raise StoredError("the sealed block at the end of the record is damaged or was "
                           "edited by hand")
     try:
-        fields = yaml.safe_load(found["fields"])
+        fields = load_yaml(found["fields"])
         nonce = base64.b64decode(found["nonce"], validate=True)
         ct = base64.b64decode(b"".join(line.strip() for line in found["ct"].splitlines()),
                               validate=True)
