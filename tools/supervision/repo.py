@@ -186,7 +186,7 @@ def _git_index(root: Path) -> tuple[dict[str, str], set[str]]:
     the record folders, relative to ``root``; ({}, set()) outside git."""
     import subprocess
 
-    from supervision.sealing.refresh import settle_index
+    from supervision.signing.gitio import settle_index
 
     settle_index(root, RECORD_DIRS)  # a sealing clone just checked out: settled once
     args = ["git", "-c", "core.quotePath=false"]

@@ -227,7 +227,7 @@ def differing_from(root: Path, commit: str, dirs: tuple[str, ...],
     with its blob id in git's index when the working copy matches the index (None: read
     the file). Untracked files are looked for in ``look_in`` (default: all of ``dirs``).
     None when git cannot say (not a repository, an unknown commit)."""
-    from supervision.sealing.refresh import settle_index
+    from supervision.signing.gitio import settle_index
 
     settle_index(root, dirs)  # a sealing clone just checked out: git's index settled once
     folders = dirs if look_in is None else tuple(look_in)
