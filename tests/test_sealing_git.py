@@ -119,6 +119,29 @@ def test_a_reader_clone_opens_and_stays_clean(world, tmp_path) -> None:
     assert git(root, "status", "--porcelain", home=people["dsl"].home) == ""
 
 
+def test_an_unchanged_record_stays_unchanged_when_the_store_is_deleted(world,
+                                                                       tmp_path) -> None:
+    """.git/supervision is derived and may be deleted (the filter's memory with it): a
+    record git cleans again afterwards still gives the stored bytes it opened from, so
+    status stays clean and its readers file is not rewritten."""
+    import shutil
+
+    _fixture, people, text = world
+    root = clone(world, tmp_path, "dsl")
+    home = people["dsl"].home
+    stored_before = git(root, "rev-parse", f"HEAD:{SESSION}").strip()
+    shutil.rmtree(root / ".git" / "supervision")
+    (root / SESSION).write_text(text)  # touched: git must clean it again
+    git(root, "update-index", "--really-refresh", check=False, home=home)
+    assert git(root, "status", "--porcelain", home=home) == ""
+    assert git(root, "hash-object", "--path", SESSION, SESSION, home=home).strip() == \
+        stored_before
+    # an edit is still sealed anew
+    (root / SESSION).write_text(text.replace(MARK, "ZQT454545QZ"))
+    assert git(root, "status", "--porcelain", home=home).split() == ["M", SESSION,
+                                                                      "M", SESSION + ".readers"]
+
+
 def traced(root: Path, home: str, *args: str) -> str:
     """What git ran (GIT_TRACE, inherited by the filter and its own git commands)."""
     trace = root.parent / f"trace-{root.name}.txt"

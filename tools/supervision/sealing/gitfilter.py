@@ -128,6 +128,8 @@ class Sealer:
         if stored.looks_sealed(raw) or not self.enabled():
             return raw
         known = self.map.lookup(path, raw)
+        if known is None:
+            known = self._as_stored(path, raw)
         if known is not None:
             self.touched = True
             return known
@@ -167,6 +169,20 @@ class Sealer:
         self.map.remember(path, raw, version.stored)
         self.map.remember_ids(path, version.action_ids)
         return version.stored
+
+    def _as_stored(self, path: str, raw: bytes) -> bytes | None:
+        """The sealed version git already holds for ``path`` (in its index, else at HEAD)
+        when it opens to exactly these bytes, else None. The filter's memory lives in
+        .git/supervision, which is only derived and may be deleted; without this, every
+        unchanged record git cleans again afterwards would be sealed anew (a new data
+        key) and show as changed, with its readers file."""
+        for treeish in ("", "HEAD"):
+            blob = self.read_blob(f"{treeish}:{path}")
+            if blob is None or not stored.looks_sealed(blob):
+                continue
+            if self.smudge_many([(path, blob, treeish or None)]).get(path) == raw:
+                return blob
+        return None
 
     # -- smudge --------------------------------------------------------------------------
     def _entry(self, path: str, record: stored.StoredRecord, treeish: str | None
