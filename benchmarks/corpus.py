@@ -60,8 +60,8 @@ from signed_history import (  # noqa: E402
     start_history,
 )
 from supervision.cache import blob_id  # noqa: E402
-from supervision.forms.facts import extract  # noqa: E402
-from supervision.forms.record_rules import expected_path, numbered_path  # noqa: E402
+from supervision.forms.facts import entry_items  # noqa: E402
+from supervision.forms.record_rules import expected_path, first_free_path  # noqa: E402
 from supervision.signing.signoff import message as signoff_message  # noqa: E402
 from timeline_corpus import TODAY, Builder, git_env, plan_corpus, record_text  # noqa: E402
 
@@ -163,10 +163,7 @@ def plan_commits(builder: Builder, signers: dict[str, tuple[str, ...]],
 
 def _chronology_items(builder: Builder, data: dict[str, Any]) -> list[dict[str, str]]:
     form = builder.repo.form(data["school"], data["kind"], form_key(data) == "group-session")
-    if form is None or data.get("status", "held") != "held":
-        return []
-    found = extract(form, data).get("chronology_items") or []
-    return [{"id": digest, "place": place} for digest, place, *_rest in found]
+    return entry_items(form, data) if form is not None else []
 
 
 def add_chronology_entries(builder: Builder, today: dt.date, rng: random.Random) -> int:
@@ -205,10 +202,7 @@ def add_chronology_entries(builder: Builder, today: dt.date, rng: random.Random)
                 "supervisee": pid, "entries": entries}
         first = expected_path(form, {**data, "date": day})
         assert first is not None
-        path, number = first, 1
-        while path in used:
-            number += 1
-            path = numbered_path(first, number)
+        path = first_free_path(first, used.__contains__)
         used.add(path)
         builder.pending.append((day, path, data))
         made += 1

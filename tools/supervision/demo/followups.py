@@ -25,8 +25,8 @@ from typing import Any
 
 from supervision.deadlines.school_calendar import SchoolCalendar
 from supervision.demo.story import PLANTED, Record, _Planner, moment
-from supervision.forms.facts import NEXT_MEETING_FIELDS, extract
-from supervision.forms.record_rules import expected_path, numbered_path
+from supervision.forms.facts import NEXT_MEETING_FIELDS, entry_items
+from supervision.forms.record_rules import expected_path, first_free_path
 from supervision.repo import RecordsRepo
 
 ESCALATION_REASON = ("We could not agree whether the plan for the second case was settled "
@@ -139,10 +139,7 @@ def _qa_answers(planner: _Planner) -> None:
 def _items(repo: RecordsRepo, rec: Record) -> list[dict[str, str]]:
     data = rec.data
     form = repo.form(data.get("school"), str(data.get("kind")), data.get("format") == "group")
-    if form is None or data.get("status", "held") != "held":
-        return []
-    found = extract(form, data).get("chronology_items") or []
-    return [{"id": digest, "place": place} for digest, place, *_rest in found]
+    return entry_items(form, data) if form is not None else []
 
 
 def _chronology(planner: _Planner, repo: RecordsRepo) -> None:
@@ -182,10 +179,7 @@ def _entry(planner: _Planner, repo: RecordsRepo, pid: str, school: str, when: dt
                      "items": _items(repo, s)} for s in sources]}
     first = expected_path(form, {**data, "date": when.date()})
     assert first is not None
-    path, number = first, 1
-    while path in used:
-        number += 1
-        path = numbered_path(first, number)
+    path = first_free_path(first, used.__contains__)
     used.add(path)
     planner.records.append(Record(path, data, pid, when, signed_on_write="supervisee"))
 

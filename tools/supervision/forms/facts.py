@@ -198,6 +198,15 @@ def extract(form: Form, typed: dict[str, Any], where: Where | None = None,
     return facts
 
 
+def entry_items(form: Form, data: dict[str, Any]) -> list[dict[str, str]]:
+    """What a chronology entry lists for a record: ``{"id", "place"}`` of each of its
+    chronology items; none for a record that is not held (a planned session)."""
+    if data.get("status", "held") != "held":
+        return []
+    found = extract(form, data).get("chronology_items") or []
+    return [{"id": digest, "place": place} for digest, place, *_rest in found]
+
+
 def _chronology_items(typed: dict[str, Any], keypath: tuple[Any, ...], f: Any, value: Any,
                       where: Where | None, ids: dict[tuple[Any, ...], str] | None
                       ) -> list[list[Any]]:

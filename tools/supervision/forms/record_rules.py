@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import string
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from supervision.deadlines.school_year import academic_year
@@ -215,6 +215,16 @@ def numbered_path(expected: str, n: int) -> str:
         return expected
     stem, dot, suffix = expected.rpartition(".")
     return f"{stem}-{n}{dot}{suffix}"
+
+
+def first_free_path(expected: str, taken: Callable[[str], bool]) -> str:
+    """The first of ``expected``, ``expected`` numbered 2, 3... that is not ``taken``
+    (several records of a numbered kind on one day)."""
+    path, number = expected, 1
+    while taken(path):
+        number += 1
+        path = numbered_path(expected, number)
+    return path
 
 
 def check_record_rules(doc: Document, form: Form, profile: Profile, relpath: str,

@@ -198,14 +198,11 @@ def write_new(repo: Any, form: Form, profile: Profile, values: dict[str, Any],
     ``-2``, ``-3``... instead. Refreshes the editor schemas the record's first line points at.
     """
     from supervision.forms.json_schema import schema_name, write_profile_schemas
-    from supervision.forms.record_rules import numbered_path
+    from supervision.forms.record_rules import first_free_path
 
     first = planned_path(form, values)
-    path = repo.root / first
-    number = 1
-    while form.numbered and path.exists():
-        number += 1
-        path = repo.root / numbered_path(first, number)
+    path = repo.root / (first_free_path(first, lambda p: (repo.root / p).exists())
+                        if form.numbered else first)
     if path.exists():
         raise RecordExists(repo.relative(path))
     case_ref = repo.config.case_ref_pattern if repo.config else ""
