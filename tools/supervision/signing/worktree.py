@@ -146,9 +146,12 @@ def changed_folders(root: Path, known: dict[str, int],
         for inner, mtime in folder_times(root, _subfolders(root, rel)).items():
             if inner not in times:
                 times[inner] = mtime
-    # a folder inside a changed one is listed with it (git lists folders recursively)
+    # a folder inside a changed one is listed with it (git lists folders recursively);
+    # its ancestors are looked up, not every other changed folder (a checkout of another
+    # branch can change thousands)
+    kept = set(changed)
     outer = [rel for rel in changed
-             if not any(rel.startswith(other + "/") for other in changed if other != rel)]
+             if not any(rel[:i] in kept for i, c in enumerate(rel) if c == "/")]
     return outer, times
 
 
