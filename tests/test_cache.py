@@ -107,3 +107,78 @@ def test_whole_run_results_follow_dates_commits_and_edits(agenda_repo: RecordsRe
     edited = findings("--today", "2027-01-20")
     assert (relpath, "DURATION-OUT-OF-RANGE", "error") in edited
     assert edited == findings("--today", "2027-01-20", "--no-cache")
+
+
+def _raw_rows(store) -> list[tuple[str, str, str]]:
+    """Every row of the store as (namespace, key, salt), read with sqlite3 itself."""
+    import sqlite3
+
+    with sqlite3.connect(store) as conn:
+        return sorted(conn.execute("SELECT ns, key, salt FROM rows"))
+
+
+def test_a_save_under_new_settings_forgets_every_row_of_the_old_ones(tmp_path) -> None:
+    """Saves under the same salt keep each other's rows (no scan of the namespace is
+    needed for that); a save under another salt leaves only its own rows, and every save
+    moves the namespace's write count, which a check's mark is compared with."""
+    from supervision.cache import Cache
+
+    folder = tmp_path / "store"
+
+    def save(salt: str, key: str, ns: str = "check") -> int:
+        cache = Cache(tmp_path, ns, salt, folder=folder)
+        cache.put(key, "stamp", {"key": key})
+        cache.save()
+        count = cache.written()
+        cache.close()
+        return count
+
+    assert Cache(tmp_path, "check", "old", folder=folder).written() == 0
+    assert [save("old", "a"), save("old", "b"), save("old", "c", ns="other")] == [1, 2, 1]
+    assert _raw_rows(folder / "store.sqlite") == [
+        ("check", "a", "old"), ("check", "b", "old"), ("other", "c", "old")]
+    assert save("new", "d") == 3
+    assert _raw_rows(folder / "store.sqlite") == [
+        ("check", "d", "new"), ("other", "c", "old")]  # another namespace is its own
+    assert Cache(tmp_path, "check", "old", folder=folder).get("a", "stamp") is None
+    assert save("old", "e") == 4  # and back: the rows of "new" go in turn
+    assert _raw_rows(folder / "store.sqlite") == [
+        ("check", "e", "old"), ("other", "c", "old")]
+
+
+def test_one_command_shares_one_store_connection_and_closes_it(tmp_path) -> None:
+    """Inside one_connection every namespace's cache uses the same connection (a forked
+    process opens its own); it is closed when the block ends; outside, each cache has
+    its own, as before."""
+    import multiprocessing
+    import sqlite3
+
+    import pytest
+
+    from supervision.cache import Cache, one_connection
+
+    folder = tmp_path / "store"
+    with one_connection():
+        first = Cache(tmp_path, "check", "s", folder=folder)
+        second = Cache(tmp_path, "results", "s", folder=folder)
+        shared = first.conn
+        assert second.conn is shared
+        first.put("k", "stamp", [1])
+        first.save()
+        first.close()  # lets go of it; the other cache still uses it
+        assert second.conn.execute("SELECT count(*) FROM rows").fetchone() == (1,)
+        parent_id = id(shared)
+
+        def child(out) -> None:
+            own = Cache(tmp_path, "check", "s", folder=folder)
+            out.put((id(own.conn) != parent_id, own.get("k", "stamp")))
+
+        queue = multiprocessing.get_context("fork").SimpleQueue()
+        process = multiprocessing.get_context("fork").Process(target=child, args=(queue,))
+        process.start()
+        process.join(60)
+        assert queue.get() == (True, [1])
+    with pytest.raises(sqlite3.ProgrammingError):
+        shared.execute("SELECT 1")
+    apart = [Cache(tmp_path, "check", "s", folder=folder) for _ in range(2)]
+    assert apart[0].conn is not apart[1].conn

@@ -8,6 +8,12 @@ verify's per-commit results; sign-offs and commit dates per HEAD; whole runs. A
 *stamp* (what must be unchanged for the row to be reused) and the *salt* it was made
 under; ``save`` writes what changed in one transaction.
 
+The ``meta`` table keeps, per namespace, the salt its rows were all made under and a
+count of the saves that wrote to it: a save under the same salt then deletes nothing
+(a scan of every row of the namespace, tens of megabytes in a large trust, is only
+needed when the salt changed), and :meth:`Cache.written` tells in one lookup whether
+another command has written since.
+
 Rows are read only when asked for, so checking one record in a trust of tens of
 thousands reads the handful of rows it needs (a person index finds the records that
 share a person with it), not a file of every record. SQLite's write-ahead log lets a
@@ -19,6 +25,7 @@ corrupt or unwritable store only costs time (the tools then keep rows in memory)
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import gc
 import hashlib
@@ -33,7 +40,8 @@ from typing import Any
 import supervision
 
 CACHE_FORMAT = 4  # 4: the SQLite store
-SCHEMA = 3  # 2: blob and commit ids stored as they are; 3: rowid rows, people by record
+SCHEMA = 4  # 2: blob and commit ids stored as they are; 3: rowid rows, people by record;
+#            4: each namespace's salt and write count in meta
 STORE_FILE = "store.sqlite"
 _CHUNK = 900  # SQLite's limit on bound parameters is 999 on older builds
 
@@ -138,6 +146,35 @@ def _connect(path: Path) -> sqlite3.Connection:
     raise RuntimeError("SQLite cannot open even an in-memory database")  # pragma: no cover
 
 
+#: Inside :func:`one_connection`: the connections opened so far, by (process, file).
+_SHARED: contextvars.ContextVar[dict[tuple[int, str], sqlite3.Connection] | None] = \
+    contextvars.ContextVar("supervision_store_connections", default=None)
+
+
+@contextlib.contextmanager
+def one_connection() -> Iterator[None]:
+    """Within this block every :class:`Cache` of one store file shares one connection,
+    closed when the block ends. A one-record check makes a dozen namespaces' caches;
+    opening SQLite and closing it again (the last connection to close checkpoints the
+    write-ahead log into the file) cost more than all their queries. Used around one
+    command (never around a long-running server): nothing is kept between commands. A
+    process forked inside the block opens its own connections (a connection must not
+    cross a fork); the context of a new thread starts without any."""
+    if _SHARED.get() is not None:
+        yield
+        return
+    opened: dict[tuple[int, str], sqlite3.Connection] = {}
+    token = _SHARED.set(opened)
+    pid = os.getpid()
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+        for (owner, _path), conn in opened.items():
+            if owner == pid:
+                conn.close()
+
+
 def _schema(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
     found = next(iter(conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchall()), None)
@@ -181,6 +218,7 @@ class Cache:
         self.ns = name
         self.salt = salt_value
         self._conn: sqlite3.Connection | None = None
+        self._shared = False  # the connection belongs to one_connection()
         self._rows: dict[str, tuple[str, str]] | None = None  # preloaded: key -> raw
         self._put: dict[str, tuple[Any, Any, list[str] | None]] = {}
         self._drop: set[str] = set()
@@ -189,7 +227,15 @@ class Cache:
     @property
     def conn(self) -> sqlite3.Connection:
         if self._conn is None:
-            self._conn = _connect(self.path)
+            shared = _SHARED.get()
+            if shared is None:
+                self._conn = _connect(self.path)
+            else:
+                key = (os.getpid(), str(self.path))
+                if key not in shared:
+                    shared[key] = _connect(self.path)
+                self._conn = shared[key]
+                self._shared = True
         return self._conn
 
     # -- reading ---------------------------------------------------------------------
@@ -253,11 +299,12 @@ class Cache:
                 (self.ns, self.salt, *chunk)))
         return found
 
-    def newest_row(self) -> int:
-        """The highest row id in this namespace: it moves whenever a row is written."""
-        found = self.conn.execute("SELECT max(rowid) FROM rows WHERE ns = ?",
-                                  (self.ns,)).fetchall()
-        return int(found[0][0] or 0) if found else 0
+    def written(self) -> int:
+        """How many saves have written to this namespace: it moves whenever a row is
+        written or dropped (read from ``meta``, not by looking at the rows)."""
+        found = self.conn.execute("SELECT value FROM meta WHERE key = ?",
+                                  (_written_key(self.ns),)).fetchall()
+        return int(found[0][0]) if found else 0
 
     def keys_for(self, people: Iterable[str]) -> set[str]:
         """Keys stored with any of these people (see ``put``'s ``people``)."""
@@ -299,10 +346,13 @@ class Cache:
         with contextlib.suppress(sqlite3.Error):
             conn.execute("BEGIN IMMEDIATE")
             try:
+                meta = dict(conn.execute("SELECT key, value FROM meta WHERE key IN (?, ?)",
+                                         (_salt_key(self.ns), _written_key(self.ns))))
                 if self._clear:
                     conn.execute("DELETE FROM rows WHERE ns = ?", (self.ns,))
                     conn.execute("DELETE FROM people WHERE ns = ?", (self.ns,))
-                else:
+                elif meta.get(_salt_key(self.ns)) != self.salt:
+                    # rows made under other settings (or before the salt was kept)
                     conn.execute("DELETE FROM rows WHERE ns = ? AND salt != ?",
                                  (self.ns, self.salt))
                 conn.executemany("DELETE FROM rows WHERE ns = ? AND key = ?",
@@ -321,6 +371,10 @@ class Cache:
                 conn.executemany("INSERT OR IGNORE INTO people VALUES (?, ?, ?)",
                                  [(self.ns, key, person) for key, people in indexed
                                   for person in set(people or ())])
+                count = int(meta.get(_written_key(self.ns)) or 0) + 1
+                conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                                 [(_salt_key(self.ns), self.salt),
+                                  (_written_key(self.ns), str(count))])
                 conn.execute("COMMIT")
             except sqlite3.Error:
                 conn.execute("ROLLBACK")
@@ -330,9 +384,22 @@ class Cache:
         self._clear = False
 
     def close(self) -> None:
+        """Let go of the connection (a shared one stays open for the others)."""
         if self._conn is not None:
-            self._conn.close()
+            if not self._shared:
+                self._conn.close()
             self._conn = None
+            self._shared = False
+
+
+def _salt_key(ns: str) -> str:
+    """The ``meta`` key of the salt every row of namespace ``ns`` was made under."""
+    return f"salt:{ns}"
+
+
+def _written_key(ns: str) -> str:
+    """The ``meta`` key of how many saves have written to namespace ``ns``."""
+    return f"written:{ns}"
 
 
 def blob_id(data: bytes) -> str:

@@ -192,6 +192,11 @@ def _fail(prefix: str, message: str, hint: str = "") -> None:
         sys.stderr.write(f"    hint: {hint}\n")
 
 
+#: Commands that run once and end: their store namespaces share one SQLite connection
+#: (see supervision.cache.one_connection). Never a long-running server such as `edit`.
+ONE_STORE_CONNECTION = frozenset({"check", "status", "verify"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(command_named(sys.argv[1:] if argv is None else argv))
     try:
@@ -202,6 +207,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
+        if args.command in ONE_STORE_CONNECTION:
+            from supervision.cache import one_connection
+
+            with one_connection():
+                return int(args.run(args))
         return int(args.run(args))
     except UsageError as exc:
         _fail("error: ", str(exc), exc.hint)

@@ -5,7 +5,7 @@ After a check, the store matches the working folder: it holds one row per record
 made from the record's bytes as they were (:mod:`supervision.checker`). The checker
 then leaves a :class:`Mark`: the commit at HEAD, the records whose working copy
 differed from that commit, how many records there were, a digest of every record's
-stamp, and the newest row id of the check's namespace. The next check asks git which
+stamp, and the check namespace's write count. The next check asks git which
 records differ from the marked commit now (:func:`differing_from`: ``git diff-index``,
 which uses the stat data in git's index, plus untracked files). A record in neither
 list has the bytes it had in the marked commit, and so the bytes its row was made
@@ -24,7 +24,7 @@ when a mark is first made), every folder is looked in, as before.
 
 The mark is void, and the checker reads every record's stamp as before, when it is
 missing or from other settings (its salt), when any row of the check's namespace was
-written since without a new mark (the newest row id moved: another command stored a
+written since without a new mark (its write count moved: another command stored a
 record that may have changed back since), or when git cannot answer.
 
 The digest is a sum of per-record hashes modulo 2**256, so a check that looked at a few
@@ -295,7 +295,7 @@ def read_changes(root: Path, salt: str, min_count: int) -> Changes | None:
     cache = Cache(root, "check", salt)
     try:
         mark = Mark.from_value(marks.get("mark", []))
-        if mark is None or mark.count < min_count or cache.newest_row() != mark.rowmark:
+        if mark is None or mark.count < min_count or cache.written() != mark.rowmark:
             return None
         look_in: list[str] | None = None
         folders: dict[str, int] | None = None
@@ -339,7 +339,7 @@ def leave_mark(root: Path, salt: str, head: str, count: int, digest: int, stale:
             if found is None:
                 return
             differing = frozenset(found)
-        mark = Mark(head, sorted(differing | unsure), count, digest, cache.newest_row(),
+        mark = Mark(head, sorted(differing | unsure), count, digest, cache.written(),
                     folders)
         marks.put("mark", [], mark.as_value())
         marks.save()
