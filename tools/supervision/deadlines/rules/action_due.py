@@ -41,7 +41,8 @@ def check(ctx: RuleContext) -> None:
                 relisted[(pid, digest)].append(rec.day)
     for rec in ctx.index.with_actions:
         # Sessions' actions are chased (one-to-one and group): the next session reviews them.
-        if rec.facts.get("form") not in ("session", "group-session") or rec.status != "held":
+        if (rec.facts.get("form") not in ("session", "group-session") or rec.status != "held"
+                or not ctx.judging(rec.path)):
             continue
         positions = rec.facts.get("action_at") or []
         for index, (digest, owner, due_text, status, fieldname) in enumerate(
