@@ -182,3 +182,38 @@ def test_one_command_shares_one_store_connection_and_closes_it(tmp_path) -> None
         shared.execute("SELECT 1")
     apart = [Cache(tmp_path, "check", "s", folder=folder) for _ in range(2)]
     assert apart[0].conn is not apart[1].conn
+
+
+def test_settings_are_kept_only_when_clean_and_follow_every_edit(
+        agenda_repo: RecordsRepoFixture) -> None:
+    """Settings that checked clean come back from the store equal to reading them again;
+    settings with a finding are never kept (the finding keeps its line on every run);
+    and any edit to people.yml is seen by the next command."""
+    from pathlib import Path
+
+    from supervision.cache import one_connection
+    from supervision.config import load_config
+
+    root = Path(agenda_repo.root)
+    fresh = load_config(root)
+    assert not fresh.problems
+    with one_connection():
+        load_config(root, remembered=True)  # checked and kept
+        kept = load_config(root, remembered=True)
+    assert "settings" in stored_namespaces(root)
+    assert (kept.config, kept.people, kept.problems) == (
+        fresh.config, fresh.people, fresh.problems)
+    assert kept.documents == {}  # read again only if a rule points into them
+
+    people = root / "people.yml"
+    original = people.read_text()
+    twice = original.replace("  - id: ddsl-sample", "  - id: dsl-sample", 1)
+    people.write_text(twice)
+    line = twice.splitlines().index("  - id: dsl-sample", 10) + 1
+    for _run in range(2):
+        found = [f for f in agenda_repo.check("people.yml").json()
+                 if f["rule"] == "PERSON-DUPLICATE"]
+        assert [(f["path"], f["line"]) for f in found] == [("people.yml", line)], found
+    people.write_text(original.replace("Robin Placeholder", "Robin Renamed"))
+    assert load_config(root, remembered=True).people["ddsl-sample"].name == "Robin Renamed"
+    assert load_config(root, remembered=True).people["ddsl-sample"].name == "Robin Renamed"

@@ -87,28 +87,137 @@ def _load(root: Path, name: str) -> tuple[Document | None, list[Problem]]:
     return parse_file(str(path), name)
 
 
-def load_config(root: Path) -> Loaded:
-    """Read and check supervision.yml and people.yml (never raises on bad input)."""
-    _kinds, forms, problems = load_core()
-    loaded = Loaded(config=None, problems=list(problems))
-    doc, found = _load(root, "supervision.yml")
-    loaded.problems += found
-    if doc is not None:
-        loaded.documents["supervision.yml"] = doc
-        typed, found = validate(doc, forms["supervision.yml"], Context(check_people=False))
-        loaded.problems += found
-        loaded.config = _config(typed, doc, loaded.problems)
-    doc, found = _load(root, "people.yml")
-    loaded.problems += found
-    if doc is not None:
-        loaded.documents["people.yml"] = doc
-        typed, found = validate(doc, forms["people.yml"], Context(check_people=False))
-        loaded.problems += found
-        loaded.people = _people(typed, doc, loaded)
+def load_config(root: Path, remembered: bool = False) -> Loaded:
+    """Read and check supervision.yml and people.yml (never raises on bad input).
+
+    ``remembered``: settings files that checked clean before (the same bytes, under the
+    same code) are rebuilt from the values the store kept of them instead of being
+    parsed and checked again. people.yml of a large trust is most of what loading the
+    settings costs, and the pre-commit hook loads them on every commit. Files with any
+    finding are never kept, so every finding still comes with its line; the parsed
+    documents (line numbers for time-rule findings located in them) are then read when a
+    rule first needs one. Only commands in a person's own clone ask for this, never the
+    server gate (its files are what was pushed, its store is its own).
+    """
+    key = _snapshot_key(root) if remembered else None
+    if key is not None:
+        kept = _kept(root, key)
+        if kept is not None:
+            return kept
+    loaded, typed = _checked(root)
+    if key is not None and not loaded.problems and len(typed) == 2:
+        _keep(root, key, typed)
     return loaded
 
 
-def _config(typed: dict[str, Any], doc: Document, problems: list[Problem]) -> Config | None:
+def _checked(root: Path) -> tuple[Loaded, dict[str, dict[str, Any]]]:
+    """The settings as read and checked now, and each file's checked values."""
+    _kinds, forms, problems = load_core()
+    loaded = Loaded(config=None, problems=list(problems))
+    typed: dict[str, dict[str, Any]] = {}
+    for name in (CONFIG_FILE, PEOPLE_FILE):
+        doc, found = _load(root, name)
+        loaded.problems += found
+        if doc is None:
+            continue
+        loaded.documents[name] = doc
+        typed[name], found = validate(doc, forms[name], Context(check_people=False))
+        loaded.problems += found
+        if name == CONFIG_FILE:
+            loaded.config = _config(typed[name], doc, loaded.problems)
+        else:
+            loaded.people = _people(typed[name], doc, loaded)
+    return loaded, typed
+
+
+# -- settings kept in the store (see load_config's ``remembered``) ---------------------
+SETTINGS_NAMESPACE = "settings"
+
+
+def _snapshot_key(root: Path) -> str | None:
+    """What the kept values depend on besides the code: both files' bytes."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in (CONFIG_FILE, PEOPLE_FILE):
+        try:
+            digest.update(b"%s:%d:" % (name.encode(), (root / name).stat().st_size))
+            digest.update((root / name).read_bytes())
+        except OSError:
+            return None
+    return digest.hexdigest()
+
+
+def _kept(root: Path, key: str) -> Loaded | None:
+    from supervision.cache import Cache, code_fingerprint
+
+    cache = Cache(root, SETTINGS_NAMESPACE, code_fingerprint())
+    try:
+        value = cache.get(key, [])
+    finally:
+        cache.close()
+    if not isinstance(value, dict) or set(value) != {CONFIG_FILE, PEOPLE_FILE}:
+        return None
+    loaded = Loaded(config=None)
+    loaded.config = _config(_dates_back(value[CONFIG_FILE]), None, loaded.problems)
+    loaded.people = _people(_dates_back(value[PEOPLE_FILE]), None, loaded)
+    return loaded if not loaded.problems else None
+
+
+def _keep(root: Path, key: str, typed: dict[str, dict[str, Any]]) -> None:
+    from supervision.cache import Cache, code_fingerprint
+
+    value = {name: _dates_out(values) for name, values in typed.items()}
+    if any(v is _UNKEPT for v in value.values()):
+        return
+    cache = Cache(root, SETTINGS_NAMESPACE, code_fingerprint())
+    try:
+        cache.clear()  # one pair of files at a time
+        cache.put(key, [], value)
+        cache.save()
+    finally:
+        cache.close()
+
+
+_UNKEPT = object()
+_DATE = "$date"
+
+
+def _dates_out(value: Any) -> Any:
+    """Checked values as JSON: a date as {"$date": "YYYY-MM-DD"}; :data:`_UNKEPT` when
+    something else is not JSON (then nothing is kept)."""
+    if isinstance(value, dict):
+        out = {k: _dates_out(v) for k, v in value.items()}
+        keys_ok = all(isinstance(k, str) and k != _DATE for k in value)
+        return out if keys_ok and _UNKEPT not in out.values() else _UNKEPT
+    if isinstance(value, list | tuple):
+        items = [_dates_out(v) for v in value]
+        return _UNKEPT if any(i is _UNKEPT for i in items) else items
+    if isinstance(value, dt.datetime):
+        return _UNKEPT
+    if isinstance(value, dt.date):
+        return {_DATE: value.isoformat()}
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return _UNKEPT
+
+
+def _dates_back(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {_DATE}:
+            return dt.date.fromisoformat(value[_DATE])
+        return {k: _dates_back(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dates_back(v) for v in value]
+    return value
+
+
+def _at(doc: Document | None, keypath: tuple[str | int, ...]) -> tuple[int, int]:
+    return doc.where(keypath) if doc is not None else (1, 1)
+
+
+def _config(typed: dict[str, Any], doc: Document | None,
+            problems: list[Problem]) -> Config | None:
     if "organisation" not in typed or "profile" not in typed or not typed.get("schools"):
         return None
     schools: dict[str, School] = {}
@@ -116,8 +225,8 @@ def _config(typed: dict[str, Any], doc: Document, problems: list[Problem]) -> Co
         if "id" not in raw:
             continue
         if raw["id"] in schools:
-            line, col = doc.where(("schools", index, "id"))
-            problems.append(problem("CONFIG-INVALID", doc.path, line, col,
+            line, col = _at(doc, ("schools", index, "id"))
+            problems.append(problem("CONFIG-INVALID", CONFIG_FILE, line, col,
                                     f"the school id '{raw['id']}' is used twice"))
             continue
         cluster = raw.get("cluster")
@@ -129,8 +238,8 @@ def _config(typed: dict[str, Any], doc: Document, problems: list[Problem]) -> Co
     try:
         re.compile(pattern)
     except re.error as exc:
-        line, col = doc.where(("privacy", "case_ref_pattern"))
-        problems.append(problem("CONFIG-INVALID", doc.path, line, col,
+        line, col = _at(doc, ("privacy", "case_ref_pattern"))
+        problems.append(problem("CONFIG-INVALID", CONFIG_FILE, line, col,
                                 f"the case reference pattern is not a valid regular expression: "
                                 f"{exc}"))
         pattern = DEFAULT_CASE_REF
@@ -156,7 +265,7 @@ def _config(typed: dict[str, Any], doc: Document, problems: list[Problem]) -> Co
     )
 
 
-def _people(typed: dict[str, Any], doc: Document, loaded: Loaded) -> dict[str, Person]:
+def _people(typed: dict[str, Any], doc: Document | None, loaded: Loaded) -> dict[str, Person]:
     people: dict[str, Person] = {}
     schools = loaded.config.schools if loaded.config else None
     for index, raw in enumerate(typed.get("people", [])):
@@ -164,14 +273,14 @@ def _people(typed: dict[str, Any], doc: Document, loaded: Loaded) -> dict[str, P
             continue
         pid = raw["id"]
         if pid in people:
-            line, col = doc.where(("people", index, "id"))
-            loaded.problems.append(problem("PERSON-DUPLICATE", doc.path, line, col,
+            line, col = _at(doc, ("people", index, "id"))
+            loaded.problems.append(problem("PERSON-DUPLICATE", PEOPLE_FILE, line, col,
                                            f"the id '{pid}' is used by two people"))
             continue
         school = raw.get("school")
         if school is not None and schools is not None and school not in schools:
-            line, col = doc.where(("people", index, "school"))
-            loaded.problems.append(problem("SCHOOL-UNKNOWN", doc.path, line, col,
+            line, col = _at(doc, ("people", index, "school"))
+            loaded.problems.append(problem("SCHOOL-UNKNOWN", PEOPLE_FILE, line, col,
                                            f"'{pid}' is placed at school '{school}', which is "
                                            "not in supervision.yml"))
         people[pid] = Person(

@@ -68,8 +68,10 @@ class RecordsRepo:
     stored: bool = False
 
     @classmethod
-    def load(cls, root: Path) -> RecordsRepo:
-        loaded = load_config(root)
+    def load(cls, root: Path, remembered: bool = False) -> RecordsRepo:
+        """The repository at ``root``. ``remembered``: settings that checked clean before
+        may come from the store (see :func:`supervision.config.load_config`)."""
+        loaded = load_config(root, remembered)
         repo = cls(root=root, config=loaded.config, people=loaded.people,
                    problems=list(loaded.problems), documents=dict(loaded.documents))
         if repo.config is not None:

@@ -164,7 +164,9 @@ def open_repo(args: argparse.Namespace):  # -> RecordsRepo (import kept lazy)
     except NotARecordsRepo as exc:
         raise UsageError(str(exc), "Run the command inside a records repository, pass "
                          "--repo DIR, or create one with `supervision init DIR`.") from None
-    return RecordsRepo.load(root)
+    # The person's own clone: settings that checked clean may come from its store
+    # (never with --no-cache, which touches no store).
+    return RecordsRepo.load(root, remembered=not getattr(args, "no_cache", False))
 
 
 def require_settings(repo, doing: str) -> None:  # repo: RecordsRepo

@@ -179,12 +179,16 @@ class RuleContext:
         return rows
 
     def person_at(self, pid: str, key: str = "id") -> tuple[int, int]:
+        if not self.judging(PEOPLE_FILE):
+            return 1, 1  # an item there is not shown (people.yml was not asked about)
         row = self._people_rows.get(pid)
         if row is None or self._people_doc is None:
             return 1, 1
         return self._people_doc.where(("people", row, key))
 
     def config_at(self, *keypath: str) -> tuple[int, int]:
+        if not self.judging(CONFIG_FILE):
+            return 1, 1  # as in person_at
         doc = self._settings_doc(CONFIG_FILE)
         return doc.where(keypath) if doc is not None else (1, 1)
 

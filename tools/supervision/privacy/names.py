@@ -97,7 +97,7 @@ class NameIndex:
     def add(self, name: str, rule: str, priority: int = 0) -> None:
         """Look for ``name`` (its words in order); lower ``priority`` wins an overlap."""
         found = words(name)
-        if any(ch.casefold() != ch.lower() for ch in name):
+        if not name.isascii() and any(ch.casefold() != ch.lower() for ch in name):
             self._casefold = True
         if not found or sum(len(w) for w in found) < 2:
             return
