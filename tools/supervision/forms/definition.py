@@ -14,7 +14,6 @@ import difflib
 import functools
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -338,11 +337,16 @@ class _Reader:
         )
 
 
+_BUILT_IN = Path(__file__).resolve().parent / "profiles"
+
+
 def _read_text(source: str | Path) -> tuple[bytes, str]:
     if isinstance(source, Path):
         return source.read_bytes(), str(source)
-    ref = resources.files("supervision.forms").joinpath("profiles", source)
-    return ref.read_bytes(), f"<built-in>/profiles/{source}"
+    # The package is installed as files (a wheel, or the source tree), so the built-in
+    # profiles sit beside this module: read directly, without importlib.resources and
+    # the zip machinery it imports (a tenth of a one-record check's imports).
+    return (_BUILT_IN / source).read_bytes(), f"<built-in>/profiles/{source}"
 
 
 def _parse(source: str | Path) -> tuple[Document | None, list[Problem]]:
