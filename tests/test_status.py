@@ -123,6 +123,10 @@ def test_table_has_summary_first_and_colour_only_on_a_terminal(agenda_repo: Reco
     shown = b"".join(chunks).decode("utf-8", "replace")
     assert done.returncode == 0, done.stderr
     assert "\x1b[" in shown and "Test Trust, 2026-11-22" in shown
+    # Piped, the text is written without rich; it is exactly what rich shows, uncoloured.
+    import re
+
+    assert re.sub(r"\x1b\[[0-9;]*m", "", shown).replace("\r\n", "\n") == piped.out
 
 
 def test_status_reads_the_check_cache_not_the_yaml(agenda_repo: RecordsRepoFixture) -> None:

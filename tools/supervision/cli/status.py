@@ -86,35 +86,58 @@ def _items(repo: Any, checker: Any, due_within: int | None) -> list[Any]:
 
 
 STYLES = {"overdue": "bold red", "awaiting_signature": "cyan", "due_soon": "yellow"}
+#: What rich removes from text it prints (bell, backspace, vertical tab, form feed, CR).
+_CONTROL = dict.fromkeys((7, 8, 11, 12, 13))
+
+Line = list[tuple[str, str]]  # (text, rich style; "" for none)
 
 
-def _table(report: Any) -> None:
-    from rich.console import Console
-    from rich.text import Text
-
+def _lines(report: Any) -> list[Line]:
+    """The report as lines of styled pieces (one layout for the terminal and for a file)."""
     from supervision.deadlines.status import LABELS
 
-    console = Console(highlight=False, soft_wrap=True)
-    # One print of the whole report: rich's cost is per print, and a trust's status is
-    # a thousand lines.
-    lines: list[Text] = [Text(report.summary(), style="bold")]
+    lines: list[Line] = [[(report.summary(), "bold")]]
     people = [report.focus] if report.focus else [p for p in report.people if not p.empty]
     if not report.focus and not report.organisation_items.empty:
         people.append(report.organisation_items)
     for person in people:
-        lines.append(Text())
+        lines.append([])
         where = f", {person.school}" if person.school else ""
         title = f"{person.name} ({person.id}{where})" if person.id else person.name
-        lines.append(Text(title, style="bold"))
+        lines.append([(title, "bold")])
         if person.empty:
-            lines.append(Text("  nothing overdue, due soon or awaiting signature"))
+            lines.append([("  nothing overdue, due soon or awaiting signature", "")])
         for section in ("overdue", "awaiting_signature", "due_soon"):
             for item in person.sections[section]:
-                line = Text("  ")
-                line.append(f"{LABELS[section]:<9}", style=STYLES[section])
                 when = item.due.isoformat() if item.due else ""
-                line.append(f" {when:<10}  ")
-                line.append(item.message)
-                line.append(f"  {item.path}:{item.line}", style="dim")
-                lines.append(line)
-    console.print(Text("\n").join(lines))
+                lines.append([("  ", ""), (f"{LABELS[section]:<9}", STYLES[section]),
+                              (f" {when:<10}  ", ""), (item.message, ""),
+                              (f"  {item.path}:{item.line}", "dim")])
+    return lines
+
+
+def _styled() -> bool:
+    """Whether rich would colour the output: a terminal, or colour forced (rich reads
+    FORCE_COLOR and TTY_COMPATIBLE)."""
+    import os
+
+    forced = os.environ.get("FORCE_COLOR") or os.environ.get("TTY_COMPATIBLE") == "1"
+    return bool(forced) or sys.stdout.isatty()
+
+
+def _table(report: Any) -> None:
+    lines = _lines(report)
+    if not _styled():
+        # Into a file or a pipe (a script, the benchmark, a saved report): the same text
+        # rich would print without colour, written at once. rich's rendering of a
+        # trust's thousand lines took most of the command's time there.
+        text = "\n".join("".join(piece for piece, _style in line) for line in lines)
+        sys.stdout.write(text.expandtabs(8).translate(_CONTROL) + "\n")
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(highlight=False, soft_wrap=True)
+    # One print of the whole report: rich's cost is per print, and a trust's status is
+    # a thousand lines.
+    console.print(Text("\n").join(Text.assemble(*line) for line in lines))
