@@ -37,9 +37,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from supervision.config import CONFIG_FILE, PEOPLE_FILE
-from supervision.deadlines.context import RuleContext
-from supervision.deadlines.items import Item
-from supervision.deadlines.rules import REGISTRY
 from supervision.problems import ERROR, WARNING, Problem
 from supervision.rules import problem
 
@@ -50,10 +47,17 @@ UNTIL_SENT_RULES = frozenset({"RECORD-DEADLINE", "CASE-NOTES-DEADLINE",
 
 if TYPE_CHECKING:
     from supervision.checker import CrossContext
+    from supervision.deadlines.items import Item
 
 
 def evaluate(ctx: CrossContext, horizon_days: int | None = None) -> list[Item]:
     """Every time-rule item for the repository in ``ctx``, rule by rule."""
+    # Imported here, not with the module: a check answered from the store (nothing
+    # changed) names this module's rules without running them, and need not import the
+    # twenty rule modules.
+    from supervision.deadlines.context import RuleContext
+    from supervision.deadlines.rules import REGISTRY
+
     if ctx.repo.config is None:
         return []
     shared = RuleContext(ctx, horizon_days)
