@@ -8,6 +8,7 @@ the disclosure rules themselves are in test_disclosure.py and stay as strict.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import subprocess
@@ -230,3 +231,41 @@ def test_linked_tables_hide_a_shared_number_everywhere() -> None:
         for r, row in enumerate(grid_of(counts)):
             for c, value in enumerate(row):
                 assert table.cells[r][c] in (value, SUPPRESSED), "shown numbers are true"
+
+
+def test_the_reports_need_only_the_facts_they_count(demo_site: Path) -> None:
+    """The site keeps a few facts of each record (memory): the pages and charts built
+    from them are those built from every record's whole facts, read from the store or
+    worked out afresh."""
+    from supervision.checker import Checker
+    from supervision.deadlines.school_calendar import calendar_for
+    from supervision.repo import RecordsRepo
+    from supervision.signing.signoff_dates import collect
+    from supervision.site.metrics import FACT_KEYS, counted_facts
+    from supervision.site.reports import build
+
+    repo = RecordsRepo.load(demo_site.parent / "trust")
+    whole = Checker(repo).run().facts
+    stored = Checker(repo, facts_filter=counted_facts).run().facts
+    fresh = Checker(repo, use_cache=False, facts_filter=counted_facts).run().facts
+    assert len(whole) > 50, "enough records for the store to be read"
+    assert stored == fresh == {path: {k: v for k, v in f.items() if k in FACT_KEYS}
+                               for path, f in whole.items()}
+    assert any(len(f) > len(stored[path]) for path, f in whole.items())
+    signoffs, note = collect(repo)
+    today = dt.date.fromisoformat(TODAY)
+
+    def pages(facts: dict[str, dict[str, object]]) -> dict[str, str]:
+        built = build(repo, facts, calendar_for(repo), today, signoffs, note, Settings())
+        return {**built.pages, **built.assets}
+
+    assert pages(stored) == pages(whole)
+
+
+def test_a_facts_filter_is_refused_with_cross_record_rules(tmp_path: Path) -> None:
+    from supervision.checker import Checker
+    from supervision.site.metrics import counted_facts
+
+    repo = make_repo(tmp_path / "repo", "agenda")
+    with pytest.raises(ValueError, match="whole facts"):
+        Checker(repo.load_profile(), cross_rules=(lambda ctx: [],), facts_filter=counted_facts)

@@ -116,7 +116,8 @@ class CheckResult:
 class Checker:
     def __init__(self, repo: RecordsRepo, use_cache: bool = True,
                  cross_rules: tuple[CrossRule, ...] = (), today: dt.date | None = None,
-                 privacy: bool = True, results_cache: bool = False) -> None:
+                 privacy: bool = True, results_cache: bool = False,
+                 facts_filter: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
         self.repo = repo
         self.use_cache = use_cache
         self.cross_rules = cross_rules
@@ -129,6 +130,12 @@ class Checker:
         #: Reuse a whole run's findings while nothing changed (for `supervision check`;
         #: callers that need the facts of every record leave it off).
         self.results_cache = results_cache
+        #: Applied to each record's facts in the result (the store keeps them whole): the
+        #: site keeps only the few facts it counts, instead of every record's all.
+        #: Only for callers without cross-record rules, which need whole facts.
+        if facts_filter is not None and cross_rules:
+            raise ValueError("cross-record rules need every record's whole facts")
+        self.facts_filter = facts_filter
         self._salt_value: str | None = None
         #: What git says may have changed since the store's mark (see _changes).
         self._flat: Changes | None = None
@@ -185,9 +192,11 @@ class Checker:
         problems = result.problems
         facts_by_path = result.facts
         hits: dict[str, Any] = {}
+        pick = self.facts_filter
         if cache is not None:
             stamps = {p: s for p in relpaths if (s := self._stamp(p)) is not None}
-            hits = cache.get_many(relpaths, stamps)
+            hits = cache.get_many(relpaths, stamps, None if pick is None else (
+                lambda row: (row[0], None if row[1] is None else pick(row[1]))))
         for relpath in relpaths:
             hit = hits.get(relpath)
             if hit is not None:
@@ -206,7 +215,7 @@ class Checker:
                 self.repo, todo, self.privacy, signing=versions is not None):
             problems += found_now
             if facts is not None:
-                facts_by_path[relpath] = facts
+                facts_by_path[relpath] = facts if pick is None else pick(facts)
             st = self._stamps.get(relpath)
             if cache is not None and st is not None:
                 rows = [_row(p) for p in found_now]

@@ -10,6 +10,7 @@ people and cases; they never leave this module.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,6 +25,28 @@ CASE_STATUSES = ("CP Plan", "CiN", "EHA", "other")
 TRAINING_STATES = ("Overdue", "Due within a half term", "In date", "Not known")
 SUPERVISEE_ROLES = frozenset({"dsl", "ddsl"})
 DEFAULT_RECORD_DAYS = 10
+#: The facts the reports count. A record's other facts (where each answer sits in the
+#: file, chronology items, actions...) are never read here, so :func:`counted_facts`
+#: leaves them out: a trust's every record, whole, is most of the build's memory.
+FACT_KEYS = ("form", "school", "date", "status", "supervisees", "duration_minutes",
+             "cancellation", "cases", "themes", "answers")
+
+
+def counted_facts(facts: dict[str, Any]) -> dict[str, Any]:
+    """The facts of one record that the reports count (:data:`FACT_KEYS`). Strings
+    repeated across thousands of records (schools, forms, people, dates) are interned,
+    so each is held once."""
+    out: dict[str, Any] = {}
+    for key in FACT_KEYS:
+        if key in facts:
+            value = facts[key]
+            if isinstance(value, str):
+                value = sys.intern(value)
+            elif key == "supervisees" and isinstance(value, list):
+                value = [sys.intern(v) if isinstance(v, str) else v for v in value]
+            out[key] = value
+    return out
+
 
 
 @dataclass
