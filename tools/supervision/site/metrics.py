@@ -48,7 +48,6 @@ def counted_facts(facts: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-
 @dataclass
 class Counts:
     """A grid of counts: ``values[row][col]``; ``people[row]`` is who the row is about."""
@@ -93,12 +92,45 @@ class Record:
     half: HalfTerm | None
 
 
+class RecordIndex:
+    """Every counted record (with a date and a known school) once, by form, and the
+    contracts by school: the same for every year's :class:`Metrics`, so worked out once
+    per build. Also holds what is worked out from them for any year (who was in
+    scope when, the cases of each half term)."""
+
+    def __init__(self, facts: dict[str, dict[str, Any]], calendar: SchoolCalendar,
+                 schools: Iterable[str]) -> None:
+        known = set(schools)
+        self.records: list[Record] = []
+        self.by_form: dict[str, list[Record]] = defaultdict(list)
+        self.contracts: dict[str, list[tuple[dt.date, str]]] = defaultdict(list)
+        halves = sorted(calendar.half_terms(), key=lambda h: h.start)
+        half_of: dict[dt.date, HalfTerm | None] = {}
+        for path, item in sorted(facts.items()):
+            day = _date(item.get("date"))
+            if day is None or item.get("school") not in known:
+                continue
+            if day not in half_of:
+                half_of[day] = next((h for h in halves if h.start <= day <= h.end), None)
+            record = Record(path, item, day, half_of[day])
+            self.records.append(record)
+            self.by_form[str(item.get("form"))].append(record)
+            if item.get("form") == "contract":
+                for person in item.get("supervisees") or ():
+                    self.contracts[item["school"]].append((day, person))
+        self.scope: dict[tuple[str, dt.date, dt.date], set[str]] = {}
+        self.cases: dict[tuple[str, str], dict[str, str]] | None = None
+
+
 class Metrics:
-    """Counts over one repository's records, by school and half term."""
+    """Counts over one repository's records, by school and half term (of ``year``, or
+    of every year when None). ``index``: the records, shared by every year's counts
+    (made from ``facts`` when not given)."""
 
     def __init__(self, repo: RecordsRepo, facts: dict[str, dict[str, Any]],
                  calendar: SchoolCalendar, today: dt.date,
-                 signoffs: SignOffs | None = None, year: str | None = None) -> None:
+                 signoffs: SignOffs | None = None, year: str | None = None,
+                 index: RecordIndex | None = None) -> None:
         self.repo = repo
         self.calendar = calendar
         self.today = today
@@ -106,23 +138,10 @@ class Metrics:
         config = repo.config
         self.school_names = {s.id: s.name for s in config.schools.values()} if config else {}
         self.half_terms = [h for h in calendar.half_terms(year) if h.start <= today]
-        self.records: list[Record] = []
-        self.by_form: dict[str, list[Record]] = defaultdict(list)
-        self.contracts: dict[str, list[tuple[dt.date, str]]] = defaultdict(list)
-        halves = sorted(calendar.half_terms(), key=lambda h: h.start)
-        for path, item in sorted(facts.items()):
-            day = _date(item.get("date"))
-            if day is None or item.get("school") not in self.school_names:
-                continue
-            half = next((h for h in halves if h.start <= day <= h.end), None)
-            record = Record(path, item, day, half)
-            self.records.append(record)
-            self.by_form[str(item.get("form"))].append(record)
-            if item.get("form") == "contract":
-                for person in item.get("supervisees") or ():
-                    self.contracts[item["school"]].append((day, person))
-        self._scope: dict[tuple[str, dt.date, dt.date], set[str]] = {}
-        self._case_cache: dict[tuple[str, str], dict[str, str]] | None = None
+        self.index = index or RecordIndex(facts, calendar, self.school_names)
+        self.records = self.index.records
+        self.by_form = self.index.by_form
+        self.contracts = self.index.contracts
 
     # -- helpers ------------------------------------------------------------------
     def schools(self) -> list[str]:
@@ -143,11 +162,11 @@ class Metrics:
     def in_scope(self, school: str, start: dt.date, end: dt.date) -> set[str]:
         """Supervisees of ``school`` with a contract agreed by ``end``, not gone by ``start``."""
         key = (school, start, end)
-        found = self._scope.get(key)
+        found = self.index.scope.get(key)
         if found is None:
             found = {person for day, person in self.contracts.get(school, ())
                      if day <= end and not self._left_before(person, start)}
-            self._scope[key] = found
+            self.index.scope[key] = found
         return found
 
     def _grid(self, cells: dict[tuple[str, str], int], rows: list[str],
@@ -263,8 +282,8 @@ class Metrics:
     # -- cases and themes ---------------------------------------------------------------
     def _cases(self) -> dict[tuple[str, str], dict[str, str]]:
         """(school, half-term key) -> case -> latest status (case ids stay in here)."""
-        if self._case_cache is not None:
-            return self._case_cache
+        if self.index.cases is not None:
+            return self.index.cases
         out: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
         for record in self.records:
             if not record.half or record.facts.get("status") in ("planned", "cancelled"):
@@ -272,7 +291,7 @@ class Metrics:
             for ref, status in record.facts.get("cases") or ():
                 known = status if status in CASE_STATUSES else "other"
                 out[(record.facts["school"], record.half.key)][ref] = known
-        self._case_cache = out
+        self.index.cases = out
         return out
 
     def case_mix_by_half_term(self) -> Counts:
