@@ -269,3 +269,18 @@ def test_a_facts_filter_is_refused_with_cross_record_rules(tmp_path: Path) -> No
     repo = make_repo(tmp_path / "repo", "agenda")
     with pytest.raises(ValueError, match="whole facts"):
         Checker(repo.load_profile(), cross_rules=(lambda ctx: [],), facts_filter=counted_facts)
+
+
+def test_a_chart_asked_for_twice_is_drawn_once() -> None:
+    from supervision.site import charts
+
+    def draw(held: int) -> str:
+        return charts.bars("Sessions", ["Aut1", "Aut2"], {"Held": [held, SUPPRESSED],
+                                                          "Due": [12, 14]}, "sessions")
+
+    first = draw(10)
+    drawn = charts._bars.cache_info().misses
+    assert draw(10) == first and charts._bars.cache_info().misses == drawn
+    other = draw(11)
+    assert other != first and charts._bars.cache_info().misses == drawn + 1
+    assert first.startswith("<?xml") and "<script" not in first
