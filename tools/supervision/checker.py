@@ -130,11 +130,11 @@ class Checker:
         #: Reuse a whole run's findings while nothing changed (for `supervision check`;
         #: callers that need the facts of every record leave it off).
         self.results_cache = results_cache
+        if facts_filter is not None and cross_rules:
+            raise ValueError("cross-record rules need every record's whole facts")
         #: Applied to each record's facts in the result (the store keeps them whole): the
         #: site keeps only the few facts it counts, instead of every record's all.
         #: Only for callers without cross-record rules, which need whole facts.
-        if facts_filter is not None and cross_rules:
-            raise ValueError("cross-record rules need every record's whole facts")
         self.facts_filter = facts_filter
         self._salt_value: str | None = None
         #: What git says may have changed since the store's mark (see _changes).
