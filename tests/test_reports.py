@@ -245,9 +245,9 @@ def test_the_reports_need_only_the_facts_they_count(demo_site: Path) -> None:
     from supervision.site.reports import build
 
     repo = RecordsRepo.load(demo_site.parent / "trust")
-    whole = Checker(repo).run().facts
-    stored = Checker(repo, facts_filter=counted_facts).run().facts
-    fresh = Checker(repo, use_cache=False, facts_filter=counted_facts).run().facts
+    whole = Checker(repo).all_records().facts
+    stored = Checker(repo).all_records(pick=counted_facts).facts
+    fresh = Checker(repo, use_cache=False).all_records(pick=counted_facts).facts
     assert len(whole) > 50, "enough records for the store to be read"
     assert stored == fresh == {path: {k: v for k, v in f.items() if k in FACT_KEYS}
                                for path, f in whole.items()}
@@ -260,15 +260,6 @@ def test_the_reports_need_only_the_facts_they_count(demo_site: Path) -> None:
         return {**built.pages, **built.assets}
 
     assert pages(stored) == pages(whole)
-
-
-def test_a_facts_filter_is_refused_with_cross_record_rules(tmp_path: Path) -> None:
-    from supervision.checker import Checker
-    from supervision.site.metrics import counted_facts
-
-    repo = make_repo(tmp_path / "repo", "agenda")
-    with pytest.raises(ValueError, match="whole facts"):
-        Checker(repo.load_profile(), cross_rules=(lambda ctx: [],), facts_filter=counted_facts)
 
 
 def test_a_chart_asked_for_twice_is_drawn_once() -> None:

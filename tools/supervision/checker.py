@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from supervision.cache import Cache, salt, stamp
 from supervision.config import CONFIG_FILE, PEOPLE_FILE
-from supervision.forms.facts import FACTS_VERSION
+from supervision.forms.facts import FACTS_VERSION, people_of
 from supervision.problems import ERROR, Problem
 from supervision.record_check import _check_many, _row, check_record
 from supervision.repo import RECORD_DIRS, RecordsRepo, is_record_path
@@ -87,22 +87,16 @@ def related_facts(facts: dict[str, dict[str, Any]],
     for path in wanted:
         if path.split("/", 1)[0] not in RECORD_DIRS:
             return facts
-        people.update(_people_of(facts.get(path)))
+        people.update(people_of(facts.get(path)))
     if not people:
         return {}
-    return {path: f for path, f in facts.items() if people.intersection(_people_of(f))}
-
-
-def _people_of(f: dict[str, Any] | None) -> list[str]:
-    if not f:
-        return []
-    out = [p for p in (f.get("supervisor"), f.get("reviewer"), f.get("mediator"),
-                       f.get("assessor")) if isinstance(p, str)]
-    return out + [p for p in f.get("supervisees") or () if isinstance(p, str)]
+    return {path: f for path, f in facts.items() if people.intersection(people_of(f))}
 
 
 #: A cross-record rule: the context above -> findings.
 CrossRule = Callable[[CrossContext], list[Problem]]
+#: What a caller keeps of each record's facts (see :meth:`Checker.records`).
+FactsPick = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 @dataclass
@@ -116,8 +110,7 @@ class CheckResult:
 class Checker:
     def __init__(self, repo: RecordsRepo, use_cache: bool = True,
                  cross_rules: tuple[CrossRule, ...] = (), today: dt.date | None = None,
-                 privacy: bool = True, results_cache: bool = False,
-                 facts_filter: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
+                 privacy: bool = True, results_cache: bool = False) -> None:
         self.repo = repo
         self.use_cache = use_cache
         self.cross_rules = cross_rules
@@ -130,12 +123,6 @@ class Checker:
         #: Reuse a whole run's findings while nothing changed (for `supervision check`;
         #: callers that need the facts of every record leave it off).
         self.results_cache = results_cache
-        if facts_filter is not None and cross_rules:
-            raise ValueError("cross-record rules need every record's whole facts")
-        #: Applied to each record's facts in the result (the store keeps them whole): the
-        #: site keeps only the few facts it counts, instead of every record's all.
-        #: Only for callers without cross-record rules, which need whole facts.
-        self.facts_filter = facts_filter
         self._salt_value: str | None = None
         #: What git says may have changed since the store's mark (see _changes).
         self._flat: Changes | None = None
@@ -178,24 +165,24 @@ class Checker:
             self._stamps[relpath] = stamp(str(self.repo.root) + os.sep + relpath)
         return self._stamps[relpath]
 
-    def records(self, relpaths: list[str], keep: set[str] | None = None) -> CheckResult:
+    def records(self, relpaths: list[str], keep: set[str] | None = None,
+                pick: FactsPick | None = None) -> CheckResult:
         """Findings and facts for these record paths, reusing the store for many files.
 
         ``keep``: only findings at these paths are wanted (facts come for every path).
-        """
+        ``pick``: what the result keeps of each record's facts, applied as each stored row
+        is read (the store keeps them whole), so the whole facts are never all held."""
         result = CheckResult()
         use_cache = self.use_cache and self._record_count() >= CACHE_MIN_FILES
         cache = Cache(self.repo.root, "check", self._salt()) if use_cache else None
         if cache is not None:
             self._stamps_for(cache, relpaths)
         todo: list[str] = []
-        problems = result.problems
-        facts_by_path = result.facts
+        problems, facts_by_path = result.problems, result.facts
         hits: dict[str, Any] = {}
-        pick = self.facts_filter
         if cache is not None:
             stamps = {p: s for p in relpaths if (s := self._stamp(p)) is not None}
-            hits = cache.get_many(relpaths, stamps, None if pick is None else (
+            hits = cache.get_many(relpaths, stamps, pick and (
                 lambda row: (row[0], None if row[1] is None else pick(row[1]))))
         for relpath in relpaths:
             hit = hits.get(relpath)
@@ -219,7 +206,7 @@ class Checker:
             st = self._stamps.get(relpath)
             if cache is not None and st is not None:
                 rows = [_row(p) for p in found_now]
-                cache.put(relpath, st, (rows, facts), people=_people_of(facts))
+                cache.put(relpath, st, (rows, facts), people=people_of(facts))
                 self._refreshed.add(relpath)
                 if versions is not None and version is not None:
                     versions.put(st, "", version)
@@ -265,7 +252,7 @@ class Checker:
             if not self.use_cache or len(files) < CACHE_MIN_FILES:
                 return sorted(set(files) | set(records))  # a missing or stray path too
         first = self.records(records)
-        people = {p for path in records for p in _people_of(first.facts.get(path))}
+        people = {p for path in records for p in people_of(first.facts.get(path))}
         cache = Cache(self.repo.root, "check", self._salt())
         try:
             sharing = cache.keys_for(people) if people else set()
@@ -385,10 +372,10 @@ class Checker:
         settings, calendar, HEAD, the date): what ``status`` keeps its items under."""
         return self._results_key(rules="status")
 
-    def all_records(self) -> CheckResult:
-        """Every record's findings and facts (for ``status`` and the site), leaving the
-        store marked as matching the working folder."""
-        result = self.records(self.repo_files())
+    def all_records(self, pick: FactsPick | None = None) -> CheckResult:
+        """Every record's findings and facts (for ``status`` and the site; ``pick`` as in
+        :meth:`records`), leaving the store marked as matching the working folder."""
+        result = self.records(self.repo_files(), pick=pick)
         if self.use_cache:
             self._rows_fit = True
             self._leave_mark()
