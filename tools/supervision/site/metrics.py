@@ -104,6 +104,8 @@ class RecordIndex:
         self.records: list[Record] = []
         self.by_form: dict[str, list[Record]] = defaultdict(list)
         self.contracts: dict[str, list[tuple[dt.date, str]]] = defaultdict(list)
+        #: half-term key -> its records (a year's counts read only their own)
+        self.by_half: dict[str, list[Record]] = defaultdict(list)
         halves = sorted(calendar.half_terms(), key=lambda h: h.start)
         half_of: dict[dt.date, HalfTerm | None] = {}
         for path, item in sorted(facts.items()):
@@ -115,6 +117,8 @@ class RecordIndex:
             record = Record(path, item, day, half_of[day])
             self.records.append(record)
             self.by_form[str(item.get("form"))].append(record)
+            if record.half is not None:
+                self.by_half[record.half.key].append(record)
             if item.get("form") == "contract":
                 for person in item.get("supervisees") or ():
                     self.contracts[item["school"]].append((day, person))
@@ -154,6 +158,14 @@ class Metrics:
     def of_form(self, *forms: str) -> Iterable[Record]:
         for form in forms:
             yield from self.by_form.get(form, ())
+
+    def in_half_terms(self, *forms: str) -> Iterable[Record]:
+        """The records of these forms (all forms when none is named) dated in one of
+        :attr:`half_terms`, half term by half term."""
+        for half in self.half_terms:
+            for record in self.index.by_half.get(half.key, ()):
+                if not forms or record.facts.get("form") in forms:
+                    yield record
 
     def _left_before(self, person: str, day: dt.date) -> bool:
         found = self.repo.people.get(person)
@@ -197,7 +209,7 @@ class Metrics:
 
     def group_sessions_held(self) -> Counts:
         count: dict[tuple[str, str], int] = defaultdict(int)
-        for record in self.of_form("group-session"):
+        for record in self.in_half_terms("group-session"):
             if record.half and record.facts.get("status") == "held":
                 count[(record.facts["school"], record.half.key)] += 1
         return self._by_school_half(count)
@@ -211,7 +223,7 @@ class Metrics:
         """Cancelled sessions, and those rebooked within the profile's limit."""
         cancelled: dict[tuple[str, str], int] = defaultdict(int)
         rebooked: dict[tuple[str, str], int] = defaultdict(int)
-        for record in self.of_form("session", "group-session"):
+        for record in self.in_half_terms("session", "group-session"):
             if not record.half or record.facts.get("status") != "cancelled":
                 continue
             key = (record.facts["school"], record.half.key)
@@ -329,7 +341,7 @@ class Metrics:
         for profile in self.repo.profiles.values():
             allowed += [t for t in profile.themes if t not in allowed]
         count: dict[tuple[str, str], int] = defaultdict(int)
-        for record in self.records:
+        for record in self.in_half_terms():
             if not record.half or record.facts.get("status") in ("planned", "cancelled"):
                 continue
             for theme in record.facts.get("themes") or ():
