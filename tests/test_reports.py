@@ -8,6 +8,7 @@ the disclosure rules themselves are in test_disclosure.py and stay as strict.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import subprocess
@@ -230,3 +231,47 @@ def test_linked_tables_hide_a_shared_number_everywhere() -> None:
         for r, row in enumerate(grid_of(counts)):
             for c, value in enumerate(row):
                 assert table.cells[r][c] in (value, SUPPRESSED), "shown numbers are true"
+
+
+def test_the_reports_need_only_the_facts_they_count(demo_site: Path) -> None:
+    """The site keeps a few facts of each record (memory): the pages and charts built
+    from them are those built from every record's whole facts, read from the store or
+    worked out afresh."""
+    from supervision.checker import Checker
+    from supervision.deadlines.school_calendar import calendar_for
+    from supervision.repo import RecordsRepo
+    from supervision.signing.signoff_dates import collect
+    from supervision.site.metrics import FACT_KEYS, counted_facts
+    from supervision.site.reports import build
+
+    repo = RecordsRepo.load(demo_site.parent / "trust")
+    whole = Checker(repo).all_records().facts
+    stored = Checker(repo).all_records(pick=counted_facts).facts
+    fresh = Checker(repo, use_cache=False).all_records(pick=counted_facts).facts
+    assert len(whole) > 50, "enough records for the store to be read"
+    assert stored == fresh == {path: {k: v for k, v in f.items() if k in FACT_KEYS}
+                               for path, f in whole.items()}
+    assert any(len(f) > len(stored[path]) for path, f in whole.items())
+    signoffs, note = collect(repo)
+    today = dt.date.fromisoformat(TODAY)
+
+    def pages(facts: dict[str, dict[str, object]]) -> dict[str, str]:
+        built = build(repo, facts, calendar_for(repo), today, signoffs, note, Settings())
+        return {**built.pages, **built.assets}
+
+    assert pages(stored) == pages(whole)
+
+
+def test_a_chart_asked_for_twice_is_drawn_once() -> None:
+    from supervision.site import charts
+
+    def draw(held: int) -> str:
+        return charts.bars("Sessions", ["Aut1", "Aut2"], {"Held": [held, SUPPRESSED],
+                                                          "Due": [12, 14]}, "sessions")
+
+    first = draw(10)
+    drawn = charts._bars.cache_info().misses
+    assert draw(10) == first and charts._bars.cache_info().misses == drawn
+    other = draw(11)
+    assert other != first and charts._bars.cache_info().misses == drawn + 1
+    assert first.startswith("<?xml") and "<script" not in first

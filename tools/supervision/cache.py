@@ -33,7 +33,7 @@ import json
 import os
 import sqlite3
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -263,16 +263,20 @@ class Cache:
             return None
         return json.loads(raw[1])
 
-    def get_many(self, keys: Iterable[str], stamps: dict[str, Any]) -> dict[str, Any]:
-        """The values of those of ``keys`` whose stored stamp is ``stamps[key]``."""
+    def get_many(self, keys: Iterable[str], stamps: dict[str, Any],
+                 pick: Callable[[Any], Any] | None = None) -> dict[str, Any]:
+        """The values of those of ``keys`` whose stored stamp is ``stamps[key]``.
+
+        ``pick``: applied to each value as it is decoded, so a caller that needs a
+        little of every row never holds every whole row at once."""
         wanted = [k for k in keys if k in stamps]
         found: dict[str, Any] = {}
         with gc_paused(len(wanted)):
-            self._get_many(wanted, stamps, found)
+            self._get_many(wanted, stamps, found, pick)
         return found
 
-    def _get_many(self, wanted: list[str], stamps: dict[str, Any],
-                  found: dict[str, Any]) -> None:
+    def _get_many(self, wanted: list[str], stamps: dict[str, Any], found: dict[str, Any],
+                  pick: Callable[[Any], Any] | None) -> None:
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start:start + _CHUNK]
             marks = ",".join("?" * len(chunk))
@@ -280,7 +284,7 @@ class Cache:
                     f"SELECT key, stamp, value FROM rows WHERE ns = ? AND salt = ? "
                     f"AND key IN ({marks})", (self.ns, self.salt, *chunk)):
                 if stamp == _stamp_text(stamps[key]):
-                    found[key] = json.loads(value)
+                    found[key] = json.loads(value) if pick is None else pick(json.loads(value))
 
     def stamps(self) -> dict[str, Any]:
         """Every key of this namespace with its stored stamp (no values read)."""

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from supervision.cache import Cache, salt, stamp
 from supervision.config import CONFIG_FILE, PEOPLE_FILE
-from supervision.forms.facts import FACTS_VERSION
+from supervision.forms.facts import FACTS_VERSION, people_of
 from supervision.problems import ERROR, Problem
 from supervision.record_check import _check_many, _row, check_record
 from supervision.repo import RECORD_DIRS, RecordsRepo, is_record_path
@@ -87,22 +87,16 @@ def related_facts(facts: dict[str, dict[str, Any]],
     for path in wanted:
         if path.split("/", 1)[0] not in RECORD_DIRS:
             return facts
-        people.update(_people_of(facts.get(path)))
+        people.update(people_of(facts.get(path)))
     if not people:
         return {}
-    return {path: f for path, f in facts.items() if people.intersection(_people_of(f))}
-
-
-def _people_of(f: dict[str, Any] | None) -> list[str]:
-    if not f:
-        return []
-    out = [p for p in (f.get("supervisor"), f.get("reviewer"), f.get("mediator"),
-                       f.get("assessor")) if isinstance(p, str)]
-    return out + [p for p in f.get("supervisees") or () if isinstance(p, str)]
+    return {path: f for path, f in facts.items() if people.intersection(people_of(f))}
 
 
 #: A cross-record rule: the context above -> findings.
 CrossRule = Callable[[CrossContext], list[Problem]]
+#: What a caller keeps of each record's facts (see :meth:`Checker.records`).
+FactsPick = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 @dataclass
@@ -171,23 +165,25 @@ class Checker:
             self._stamps[relpath] = stamp(str(self.repo.root) + os.sep + relpath)
         return self._stamps[relpath]
 
-    def records(self, relpaths: list[str], keep: set[str] | None = None) -> CheckResult:
+    def records(self, relpaths: list[str], keep: set[str] | None = None,
+                pick: FactsPick | None = None) -> CheckResult:
         """Findings and facts for these record paths, reusing the store for many files.
 
         ``keep``: only findings at these paths are wanted (facts come for every path).
-        """
+        ``pick``: what the result keeps of each record's facts, applied as each stored row
+        is read (the store keeps them whole), so the whole facts are never all held."""
         result = CheckResult()
         use_cache = self.use_cache and self._record_count() >= CACHE_MIN_FILES
         cache = Cache(self.repo.root, "check", self._salt()) if use_cache else None
         if cache is not None:
             self._stamps_for(cache, relpaths)
         todo: list[str] = []
-        problems = result.problems
-        facts_by_path = result.facts
+        problems, facts_by_path = result.problems, result.facts
         hits: dict[str, Any] = {}
         if cache is not None:
             stamps = {p: s for p in relpaths if (s := self._stamp(p)) is not None}
-            hits = cache.get_many(relpaths, stamps)
+            hits = cache.get_many(relpaths, stamps, pick and (
+                lambda row: (row[0], None if row[1] is None else pick(row[1]))))
         for relpath in relpaths:
             hit = hits.get(relpath)
             if hit is not None:
@@ -206,11 +202,11 @@ class Checker:
                 self.repo, todo, self.privacy, signing=versions is not None):
             problems += found_now
             if facts is not None:
-                facts_by_path[relpath] = facts
+                facts_by_path[relpath] = facts if pick is None else pick(facts)
             st = self._stamps.get(relpath)
             if cache is not None and st is not None:
                 rows = [_row(p) for p in found_now]
-                cache.put(relpath, st, (rows, facts), people=_people_of(facts))
+                cache.put(relpath, st, (rows, facts), people=people_of(facts))
                 self._refreshed.add(relpath)
                 if versions is not None and version is not None:
                     versions.put(st, "", version)
@@ -256,7 +252,7 @@ class Checker:
             if not self.use_cache or len(files) < CACHE_MIN_FILES:
                 return sorted(set(files) | set(records))  # a missing or stray path too
         first = self.records(records)
-        people = {p for path in records for p in _people_of(first.facts.get(path))}
+        people = {p for path in records for p in people_of(first.facts.get(path))}
         cache = Cache(self.repo.root, "check", self._salt())
         try:
             sharing = cache.keys_for(people) if people else set()
@@ -376,10 +372,10 @@ class Checker:
         settings, calendar, HEAD, the date): what ``status`` keeps its items under."""
         return self._results_key(rules="status")
 
-    def all_records(self) -> CheckResult:
-        """Every record's findings and facts (for ``status`` and the site), leaving the
-        store marked as matching the working folder."""
-        result = self.records(self.repo_files())
+    def all_records(self, pick: FactsPick | None = None) -> CheckResult:
+        """Every record's findings and facts (for ``status`` and the site; ``pick`` as in
+        :meth:`records`), leaving the store marked as matching the working folder."""
+        result = self.records(self.repo_files(), pick=pick)
         if self.use_cache:
             self._rows_fit = True
             self._leave_mark()

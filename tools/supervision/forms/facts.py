@@ -48,6 +48,16 @@ POSITION_KEYS = ("date", "status", "supervisee", "supervisor", "review_date",
 Where = Callable[[tuple[Any, ...]], tuple[int, int]]
 
 
+def people_of(facts: dict[str, Any] | None) -> list[str]:
+    """The people a record's facts name (the store finds records by them): its
+    supervisor, reviewer, mediator, assessor and supervisees."""
+    if not facts:
+        return []
+    out = [p for p in (facts.get("supervisor"), facts.get("reviewer"), facts.get("mediator"),
+                       facts.get("assessor")) if isinstance(p, str)]
+    return out + [p for p in facts.get("supervisees") or () if isinstance(p, str)]
+
+
 def action_digest(text: str) -> str:
     """Stable id for an action's wording: case and spacing do not matter."""
     normal = " ".join(text.lower().split())

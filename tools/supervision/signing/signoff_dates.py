@@ -296,6 +296,8 @@ def collect(repo: Any) -> tuple[SignOffs | None, str]:
     if verified is None:
         return out, ("This repository does not sign records yet, so a record counts as written "
                      "up on the day it was first committed.")
+    if isinstance(verified, _StoredSignoffs):
+        verified.prefetch(verified)  # every row is wanted: a few queries, not one each
     for path, rows in verified.items():
         out.setdefault(path, []).extend((s.role, s.date) for s in rows)
     return out, ("Sign-off dates are the first verified signature of each signer (checked "

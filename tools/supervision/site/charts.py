@@ -4,15 +4,21 @@ Only published values are drawn: a value hidden by disclosure control (``c``)
 is left out of the chart and marked "c" on the axis, so a chart never shows what
 its table hides. The SVG is self-contained: text is drawn as paths (no fonts to
 fetch), no scripts, no links outside the file, and the output is the same for
-the same numbers (fixed hash salt, no date in the metadata).
+the same numbers (fixed hash salt, no date in the metadata). So a chart asked for
+again with the same arguments (a year whose numbers are all hidden looks like the next)
+is drawn once: the last :data:`REMEMBERED` are kept.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Mapping, Sequence
 
 Value = int | float | str | None
+#: How many drawn charts are kept for a second request with the same arguments.
+REMEMBERED = 64
+Series = tuple[tuple[str, tuple[Value, ...]], ...]
 
 COLOURS = ("#3f51b5", "#9e9e9e", "#009688", "#ff7043", "#8d6e63")
 
@@ -39,14 +45,24 @@ def _number(value: Value) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
+def _frozen(series: Mapping[str, Sequence[Value]]) -> Series:
+    return tuple((name, tuple(values)) for name, values in series.items())
+
+
 def bars(title: str, labels: Sequence[str], series: Mapping[str, Sequence[Value]],
          ylabel: str = "", horizontal: bool = False) -> str:
     """Grouped bars; hidden values are not drawn and are marked 'c'."""
+    return _bars(title, tuple(labels), _frozen(series), ylabel, horizontal)
+
+
+@functools.lru_cache(maxsize=REMEMBERED)
+def _bars(title: str, labels: tuple[str, ...], series: Series, ylabel: str,
+          horizontal: bool) -> str:
     fig = _figure(6.4, max(2.6, 0.28 * len(labels) + 1.2) if horizontal else 3.0)
     ax = fig.add_subplot()
     count = max(1, len(series))
     width = 0.8 / count
-    for index, (name, values) in enumerate(series.items()):
+    for index, (name, values) in enumerate(series):
         positions = [i + (index - (count - 1) / 2) * width for i in range(len(labels))]
         heights = [_number(v) or 0.0 for v in values]
         colour = COLOURS[index % len(COLOURS)]
@@ -87,10 +103,16 @@ def _legend(ax, count: int, horizontal: bool = False) -> None:
 def lines(title: str, labels: Sequence[str], series: Mapping[str, Sequence[Value]],
           ylabel: str = "", ymax: float | None = None) -> str:
     """One line per series; hidden values leave a gap."""
+    return _lines(title, tuple(labels), _frozen(series), ylabel, ymax)
+
+
+@functools.lru_cache(maxsize=REMEMBERED)
+def _lines(title: str, labels: tuple[str, ...], series: Series, ylabel: str,
+           ymax: float | None) -> str:
     fig = _figure(6.4, 3.0)
     ax = fig.add_subplot()
     positions = list(range(len(labels)))
-    for index, (name, values) in enumerate(series.items()):
+    for index, (name, values) in enumerate(series):
         ys = [_number(v) for v in values]
         ax.plot(positions, [float("nan") if y is None else y for y in ys], marker="o",
                 label=name, color=COLOURS[index % len(COLOURS)])

@@ -28,7 +28,7 @@ class Compliance(Metrics):
         if self._counted is not None:
             return self._counted
         by_person: dict[tuple[str, str, str], list[Record]] = defaultdict(list)
-        for record in self.of_form("session"):
+        for record in self.in_half_terms("session"):
             if record.half and record.facts.get("status") == "held":
                 for person in record.facts.get("supervisees") or ():
                     by_person[(record.facts["school"], person, record.half.key)].append(record)
@@ -93,7 +93,7 @@ class Compliance(Metrics):
         far (ended before today, begun on or after their first contract), and the rest."""
         ended = [h for h in self.half_terms if h.end < self.today]
         held: dict[tuple[str, str], int] = defaultdict(int)
-        for record in self.of_form("session"):
+        for record in self.in_half_terms("session"):
             if record.half and record.facts.get("status") == "held":
                 for person in record.facts.get("supervisees") or ():
                     held[(person, record.half.key)] += 1

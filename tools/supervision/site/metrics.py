@@ -10,6 +10,7 @@ people and cases; they never leave this module.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,6 +25,27 @@ CASE_STATUSES = ("CP Plan", "CiN", "EHA", "other")
 TRAINING_STATES = ("Overdue", "Due within a half term", "In date", "Not known")
 SUPERVISEE_ROLES = frozenset({"dsl", "ddsl"})
 DEFAULT_RECORD_DAYS = 10
+#: The facts the reports count. A record's other facts (where each answer sits in the
+#: file, chronology items, actions...) are never read here, so :func:`counted_facts`
+#: leaves them out: a trust's every record, whole, is most of the build's memory.
+FACT_KEYS = ("form", "school", "date", "status", "supervisees", "duration_minutes",
+             "cancellation", "cases", "themes", "answers")
+
+
+def counted_facts(facts: dict[str, Any]) -> dict[str, Any]:
+    """The facts of one record that the reports count (:data:`FACT_KEYS`). Strings
+    repeated across thousands of records (schools, forms, people, dates) are interned,
+    so each is held once."""
+    out: dict[str, Any] = {}
+    for key in FACT_KEYS:
+        if key in facts:
+            value = facts[key]
+            if isinstance(value, str):
+                value = sys.intern(value)
+            elif key == "supervisees" and isinstance(value, list):
+                value = [sys.intern(v) if isinstance(v, str) else v for v in value]
+            out[key] = value
+    return out
 
 
 @dataclass
@@ -70,12 +92,49 @@ class Record:
     half: HalfTerm | None
 
 
+class RecordIndex:
+    """Every counted record (with a date and a known school) once, by form, and the
+    contracts by school: the same for every year's :class:`Metrics`, so worked out once
+    per build. Also holds what is worked out from them for any year (who was in
+    scope when, the cases of each half term)."""
+
+    def __init__(self, facts: dict[str, dict[str, Any]], calendar: SchoolCalendar,
+                 schools: Iterable[str]) -> None:
+        known = set(schools)
+        self.records: list[Record] = []
+        self.by_form: dict[str, list[Record]] = defaultdict(list)
+        self.contracts: dict[str, list[tuple[dt.date, str]]] = defaultdict(list)
+        #: half-term key -> its records (a year's counts read only their own)
+        self.by_half: dict[str, list[Record]] = defaultdict(list)
+        halves = sorted(calendar.half_terms(), key=lambda h: h.start)
+        half_of: dict[dt.date, HalfTerm | None] = {}
+        for path, item in sorted(facts.items()):
+            day = _date(item.get("date"))
+            if day is None or item.get("school") not in known:
+                continue
+            if day not in half_of:
+                half_of[day] = next((h for h in halves if h.start <= day <= h.end), None)
+            record = Record(path, item, day, half_of[day])
+            self.records.append(record)
+            self.by_form[str(item.get("form"))].append(record)
+            if record.half is not None:
+                self.by_half[record.half.key].append(record)
+            if item.get("form") == "contract":
+                for person in item.get("supervisees") or ():
+                    self.contracts[item["school"]].append((day, person))
+        self.scope: dict[tuple[str, dt.date, dt.date], set[str]] = {}
+        self.cases: dict[tuple[str, str], dict[str, str]] | None = None
+
+
 class Metrics:
-    """Counts over one repository's records, by school and half term."""
+    """Counts over one repository's records, by school and half term (of ``year``, or
+    of every year when None). ``index``: the records, shared by every year's counts
+    (made from ``facts`` when not given)."""
 
     def __init__(self, repo: RecordsRepo, facts: dict[str, dict[str, Any]],
                  calendar: SchoolCalendar, today: dt.date,
-                 signoffs: SignOffs | None = None, year: str | None = None) -> None:
+                 signoffs: SignOffs | None = None, year: str | None = None,
+                 index: RecordIndex | None = None) -> None:
         self.repo = repo
         self.calendar = calendar
         self.today = today
@@ -83,23 +142,10 @@ class Metrics:
         config = repo.config
         self.school_names = {s.id: s.name for s in config.schools.values()} if config else {}
         self.half_terms = [h for h in calendar.half_terms(year) if h.start <= today]
-        self.records: list[Record] = []
-        self.by_form: dict[str, list[Record]] = defaultdict(list)
-        self.contracts: dict[str, list[tuple[dt.date, str]]] = defaultdict(list)
-        halves = sorted(calendar.half_terms(), key=lambda h: h.start)
-        for path, item in sorted(facts.items()):
-            day = _date(item.get("date"))
-            if day is None or item.get("school") not in self.school_names:
-                continue
-            half = next((h for h in halves if h.start <= day <= h.end), None)
-            record = Record(path, item, day, half)
-            self.records.append(record)
-            self.by_form[str(item.get("form"))].append(record)
-            if item.get("form") == "contract":
-                for person in item.get("supervisees") or ():
-                    self.contracts[item["school"]].append((day, person))
-        self._scope: dict[tuple[str, dt.date, dt.date], set[str]] = {}
-        self._case_cache: dict[tuple[str, str], dict[str, str]] | None = None
+        self.index = index or RecordIndex(facts, calendar, self.school_names)
+        self.records = self.index.records
+        self.by_form = self.index.by_form
+        self.contracts = self.index.contracts
 
     # -- helpers ------------------------------------------------------------------
     def schools(self) -> list[str]:
@@ -113,6 +159,14 @@ class Metrics:
         for form in forms:
             yield from self.by_form.get(form, ())
 
+    def in_half_terms(self, *forms: str) -> Iterable[Record]:
+        """The records of these forms (all forms when none is named) dated in one of
+        :attr:`half_terms`, half term by half term."""
+        for half in self.half_terms:
+            for record in self.index.by_half.get(half.key, ()):
+                if not forms or record.facts.get("form") in forms:
+                    yield record
+
     def _left_before(self, person: str, day: dt.date) -> bool:
         found = self.repo.people.get(person)
         return bool(found and found.left and found.left < day)
@@ -120,11 +174,11 @@ class Metrics:
     def in_scope(self, school: str, start: dt.date, end: dt.date) -> set[str]:
         """Supervisees of ``school`` with a contract agreed by ``end``, not gone by ``start``."""
         key = (school, start, end)
-        found = self._scope.get(key)
+        found = self.index.scope.get(key)
         if found is None:
             found = {person for day, person in self.contracts.get(school, ())
                      if day <= end and not self._left_before(person, start)}
-            self._scope[key] = found
+            self.index.scope[key] = found
         return found
 
     def _grid(self, cells: dict[tuple[str, str], int], rows: list[str],
@@ -155,7 +209,7 @@ class Metrics:
 
     def group_sessions_held(self) -> Counts:
         count: dict[tuple[str, str], int] = defaultdict(int)
-        for record in self.of_form("group-session"):
+        for record in self.in_half_terms("group-session"):
             if record.half and record.facts.get("status") == "held":
                 count[(record.facts["school"], record.half.key)] += 1
         return self._by_school_half(count)
@@ -169,7 +223,7 @@ class Metrics:
         """Cancelled sessions, and those rebooked within the profile's limit."""
         cancelled: dict[tuple[str, str], int] = defaultdict(int)
         rebooked: dict[tuple[str, str], int] = defaultdict(int)
-        for record in self.of_form("session", "group-session"):
+        for record in self.in_half_terms("session", "group-session"):
             if not record.half or record.facts.get("status") != "cancelled":
                 continue
             key = (record.facts["school"], record.half.key)
@@ -240,8 +294,8 @@ class Metrics:
     # -- cases and themes ---------------------------------------------------------------
     def _cases(self) -> dict[tuple[str, str], dict[str, str]]:
         """(school, half-term key) -> case -> latest status (case ids stay in here)."""
-        if self._case_cache is not None:
-            return self._case_cache
+        if self.index.cases is not None:
+            return self.index.cases
         out: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
         for record in self.records:
             if not record.half or record.facts.get("status") in ("planned", "cancelled"):
@@ -249,7 +303,7 @@ class Metrics:
             for ref, status in record.facts.get("cases") or ():
                 known = status if status in CASE_STATUSES else "other"
                 out[(record.facts["school"], record.half.key)][ref] = known
-        self._case_cache = out
+        self.index.cases = out
         return out
 
     def case_mix_by_half_term(self) -> Counts:
@@ -287,7 +341,7 @@ class Metrics:
         for profile in self.repo.profiles.values():
             allowed += [t for t in profile.themes if t not in allowed]
         count: dict[tuple[str, str], int] = defaultdict(int)
-        for record in self.records:
+        for record in self.in_half_terms():
             if not record.half or record.facts.get("status") in ("planned", "cancelled"):
                 continue
             for theme in record.facts.get("themes") or ():

@@ -124,9 +124,10 @@ class SupervisionPlugin(BasePlugin[SupervisionPluginConfig]):
         from supervision.checker import Checker
         from supervision.deadlines.school_calendar import calendar_for
         from supervision.signing.signoff_dates import collect
+        from supervision.site.metrics import counted_facts
         from supervision.site.reports import Settings, build
 
-        result = Checker(repo).run()
+        result = Checker(repo).all_records(pick=counted_facts)
         unreadable = len(repo.record_files()) - len(result.facts)
         signoffs, note = collect(repo)
         threshold = self.config.threshold or repo.config.suppression_threshold

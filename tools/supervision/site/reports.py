@@ -26,7 +26,7 @@ from supervision.site import charts
 from supervision.site.compliance import Compliance
 from supervision.site.disclosure import SUPPRESSED
 from supervision.site.grouping import ALL_SCHOOLS, Grouping, grouping
-from supervision.site.metrics import Counts, Metrics
+from supervision.site.metrics import Counts, Metrics, RecordIndex
 from supervision.site.sections import Sections
 from supervision.site.tables import (
     NOT_SHOWN,
@@ -75,9 +75,14 @@ class Reports:
         self.grouping = grouping(repo.config)
         self.built = Built()
         self.trend = Trend()
+        self.index: RecordIndex | None = None
 
     def metrics(self, year: str | None) -> Compliance:
-        return Compliance(self.repo, self.facts, self.calendar, self.today, self.signoffs, year)
+        """The counts of one year (None: every year); the records are indexed once."""
+        m = Compliance(self.repo, self.facts, self.calendar, self.today, self.signoffs, year,
+                       self.index)
+        self.index = m.index
+        return m
 
     def view(self, counts: Counts, by: Grouping | None = None) -> View:
         """Schools combined into the report's rows, published once."""
