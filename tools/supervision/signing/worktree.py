@@ -11,9 +11,6 @@ which uses the stat data in git's index, plus untracked files). A record in neit
 list has the bytes it had in the marked commit, and so the bytes its row was made
 from: its row still fits and is not looked at. Only the records in either list are.
 
-``git diff-index`` stats every tracked record, the one cost here that grows with the
-trust: it is started first, and the folders' times are read while it runs.
-
 Untracked files are looked for only in the folders that changed since the mark, as
 git's own untracked cache does: the mark keeps every record folder's modification
 time, and a file cannot be added, removed or renamed in a folder without changing
@@ -195,60 +192,54 @@ def updated_digest(digest: int, before: dict[str, str], after: dict[str, str]) -
     return digest % _MOD
 
 
-def _start(root: Path, args: tuple[str, ...]) -> subprocess.Popen[bytes] | None:
-    """One git command started (it may stat thousands of files meanwhile); None if git
-    cannot be run."""
+def _git_all(root: Path, *commands: tuple[str, ...]) -> list[bytes | None]:
+    """git commands run side by side (each stats thousands of files): their outputs,
+    None for one that failed."""
+    running: list[subprocess.Popen[bytes]] = []
     try:
-        return subprocess.Popen([*_GIT, *args], cwd=root, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL)
+        for args in commands:
+            running.append(subprocess.Popen([*_GIT, *args], cwd=root, stdout=subprocess.PIPE,
+                                            stderr=subprocess.DEVNULL))
     except OSError:
-        return None
-
-
-def _finish(process: subprocess.Popen[bytes] | None) -> bytes | None:
-    """A started git command's output; None if it failed (or never started)."""
-    if process is None:
-        return None
-    try:
-        stdout, _err = process.communicate(timeout=120)
-    except subprocess.SubprocessError:
-        process.kill()
-        process.wait()
-        return None
-    return stdout if process.returncode == 0 else None
+        for process in running:
+            process.kill()
+            process.wait()
+        return [None] * len(commands)
+    out: list[bytes | None] = []
+    for process in running:
+        try:
+            stdout, _err = process.communicate(timeout=120)
+        except subprocess.SubprocessError:
+            process.kill()
+            process.wait()
+            out.append(None)
+            continue
+        out.append(stdout if process.returncode == 0 else None)
+    return out
 
 
 def _paths(out: bytes) -> set[str]:
     return {p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p}
 
 
-def start_diff(root: Path, commit: str, dirs: tuple[str, ...]) -> subprocess.Popen[bytes] | None:
-    """``git diff-index`` of ``dirs`` against ``commit``, started: it stats every record,
-    the one part of a one-record check that grows with the trust, so the caller reads
-    the folders' times meanwhile (see :func:`read_changes`)."""
-    from supervision.signing.gitio import settle_index
-
-    settle_index(root, dirs)  # a sealing clone just checked out: git's index settled once
-    return _start(root, ("diff-index", "--raw", "-z", "--no-renames", "--relative", commit,
-                         "--", *dirs))
-
-
 def differing_from(root: Path, commit: str, dirs: tuple[str, ...],
                    is_record: Callable[[str], bool],
-                   look_in: list[str] | None = None,
-                   diff: subprocess.Popen[bytes] | None = None) -> dict[str, str | None] | None:
+                   look_in: list[str] | None = None) -> dict[str, str | None] | None:
     """Records under ``dirs`` whose working copy is not what ``commit`` holds (changed,
     added, deleted or untracked, ignored files included as the checker lists them), each
     with its blob id in git's index when the working copy matches the index (None: read
     the file). Untracked files are looked for in ``look_in`` (default: all of ``dirs``).
-    ``diff``: the :func:`start_diff` of the same commit and dirs, already running.
     None when git cannot say (not a repository, an unknown commit)."""
-    if diff is None:
-        diff = start_diff(root, commit, dirs)
+    from supervision.signing.gitio import settle_index
+
+    settle_index(root, dirs)  # a sealing clone just checked out: git's index settled once
     folders = dirs if look_in is None else tuple(look_in)
-    listing = _start(root, ("ls-files", "--others", "-z", "--", *folders)) if folders else None
-    changed = _finish(diff)
-    untracked = _finish(listing) if folders else b""
+    diff = ("diff-index", "--raw", "-z", "--no-renames", "--relative", commit, "--", *dirs)
+    if folders:
+        changed, untracked = _git_all(root, diff, ("ls-files", "--others", "-z", "--",
+                                                   *folders))
+    else:
+        changed, untracked = _git_all(root, diff)[0], b""
     if changed is None or untracked is None:
         return None
     found: dict[str, str | None] = {}
@@ -308,13 +299,9 @@ def read_changes(root: Path, salt: str, min_count: int) -> Changes | None:
             return None
         look_in: list[str] | None = None
         folders: dict[str, int] | None = None
-        # git stats every tracked record while the folders' times are read here (on the
-        # other core); the untracked files are listed only after that, so nothing added
-        # meanwhile is missed.
-        diff = start_diff(root, mark.head, RECORD_DIRS)
-        if mark.folders is not None:
+        if mark.folders is not None:  # before git, so nothing added meanwhile is missed
             look_in, folders = changed_folders(root, mark.folders, RECORD_DIRS)
-        now = differing_from(root, mark.head, RECORD_DIRS, is_record_path, look_in, diff)
+        now = differing_from(root, mark.head, RECORD_DIRS, is_record_path, look_in)
         if now is None:
             return None
         candidates = sorted(set(now) | set(mark.differing))
