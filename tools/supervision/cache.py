@@ -6,7 +6,9 @@ the git blob id of the bytes checked and the salt of the settings that shaped th
 verify's per-commit results; sign-offs and commit dates per HEAD; whole runs. A
 :class:`Cache` is one namespace of it: ``get``/``put`` rows by key, each with a
 *stamp* (what must be unchanged for the row to be reused) and the *salt* it was made
-under; ``save`` writes what changed in one transaction.
+under; ``save`` writes what changed in one transaction, and ``write`` takes rows from a
+generator, each made and encoded only as it is written (tens of thousands of rows, or
+a few large ones, never all in memory at once).
 
 Rows are read only when asked for, so checking one record in a trust of tens of
 thousands reads the handful of rows it needs (a person index finds the records that
@@ -293,7 +295,10 @@ class Cache:
         self._rows = {}
 
     def save(self) -> None:
-        if not (self._put or self._drop or self._clear):
+        self._save(None)
+
+    def _save(self, more: Iterable[tuple[str, Any, Any]] | None) -> None:
+        if not (self._put or self._drop or self._clear or more is not None):
             return
         conn = self.conn
         with contextlib.suppress(sqlite3.Error):
@@ -309,11 +314,12 @@ class Cache:
                                  [(self.ns, k) for k in self._drop])
                 conn.executemany("DELETE FROM people WHERE ns = ? AND key = ?",
                                  [(self.ns, k) for k in self._drop])
-                conn.executemany(
-                    "INSERT OR REPLACE INTO rows VALUES (?, ?, ?, ?, ?)",
-                    [(self.ns, key, self.salt, _stamp_text(stamp),
-                      json.dumps(value, separators=(",", ":")))
-                     for key, (stamp, value, _people) in self._put.items()])
+                conn.executemany("INSERT OR REPLACE INTO rows VALUES (?, ?, ?, ?, ?)",
+                                 self._encoded((key, stamp, value) for key, (
+                                     stamp, value, _people) in self._put.items()))
+                if more is not None:
+                    conn.executemany("INSERT OR REPLACE INTO rows VALUES (?, ?, ?, ?, ?)",
+                                     self._encoded(more))
                 indexed = [(key, people) for key, (_s, _v, people) in self._put.items()
                            if people is not None]
                 conn.executemany("DELETE FROM people WHERE ns = ? AND key = ?",
@@ -328,6 +334,24 @@ class Cache:
         self._put.clear()
         self._drop.clear()
         self._clear = False
+
+    def _encoded(self, rows: Iterable[tuple[str, Any, Any]]
+                 ) -> Iterator[tuple[str, str, str, str, str]]:
+        """Rows as SQLite takes them, each encoded only when it is written (tens of
+        thousands of rows' JSON never sits in memory at once)."""
+        for key, stamp, value in rows:
+            yield (self.ns, key, self.salt, _stamp_text(stamp),
+                   json.dumps(value, separators=(",", ":")))
+
+    def write(self, rows: Iterable[tuple[str, Any, Any]], replace: bool = False) -> None:
+        """Write ``rows`` (key, stamp, value) now, in one transaction with what was ``put``
+        and not saved yet, each value made and encoded only as it is written: for many
+        rows (or a few large ones) that need not all be in memory at once, given by a
+        generator. ``replace``: every other row of this namespace goes (as ``clear``)."""
+        if replace:
+            self.clear()
+        self._save(rows)
+        self._rows = None  # what was preloaded may be older than what was written
 
     def close(self) -> None:
         if self._conn is not None:
