@@ -11,7 +11,7 @@ commit (and per signed record deleted on the way) and the :class:`Finding` s (a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,7 +95,7 @@ class Entry:
     """
 
     id: str
-    parents: list[str]  # every parent, as git reads them (more than one: a merge)
+    parents: Sequence[str]  # every parent, as git reads them (more than one: a merge)
     tree: str
     time: int  # committer time (what the commit claims)
     author_time: int
@@ -121,10 +121,10 @@ class Entry:
     approved_by: str | None = None  # the admin (person) whose approval counted
     confirms: str | None = None  # a key this commit confirms (Supervision-Confirm-Key)
     reason: str | None = None  # Supervision-Reason
-    findings: list[dict[str, Any]] = field(default_factory=list)
+    findings: Sequence[dict[str, Any]] = field(default_factory=list)
     #: records whose readers file (``NAME.yaml.readers``, sealed records) this commit
     #: changed, by the record's path
-    readers: list[str] = field(default_factory=list)
+    readers: Sequence[str] = field(default_factory=list)
 
     @property
     def trusted(self) -> bool:

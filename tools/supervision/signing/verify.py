@@ -35,6 +35,7 @@ and each record's status.
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,7 +54,14 @@ from supervision.signing.analysis import (
     RecordStatus,
     StoredEntries,
 )
-from supervision.signing.gitio import Git, GitError, RawCommit, parse_commit, walk_line
+from supervision.signing.gitio import (
+    Git,
+    GitError,
+    RawCommit,
+    line_of,
+    parse_commit,
+    walk_line,
+)
 from supervision.signing.judge import CommitJudge
 from supervision.signing.signoff import (
     FACTS_NAMESPACE,
@@ -307,7 +315,7 @@ class Verifier:
                     yield from part
 
             with contextlib.suppress(KeyError):  # a row missing: read from git again
-                return [(ids[0], ids[1], tuple(ids[2:])) for ids in rows(cache, int(stored[1]))]
+                return line_of(rows(cache, int(stored[1])))
         try:
             line = self.git.line(head)
         except GitError:
@@ -340,6 +348,7 @@ class Verifier:
         if found is None:
             found = (record_facts(self.repo, data, path, self._places) if data is not None
                      else RecordFacts(None))
+            oid = sys.intern(oid)  # the same string as the changes' blob ids
             self._facts[oid] = found
             self._new_facts[oid] = found
         return found
