@@ -323,7 +323,8 @@ def test_the_flat_path_sees_every_change_git_can_make(corpus: Path, tmp_path: Pa
 
 def test_rows_written_as_they_come_are_kept_with_what_was_put(tmp_path: Path) -> None:
     """``Cache.write`` takes its rows from a generator, in the same transaction as what was
-    put; with ``replace`` the namespace's other rows go, and no other namespace's."""
+    put; with ``replace`` the namespace's other rows go, and no other namespace's.
+    ``take`` reads a row like ``get``."""
     from supervision.cache import Cache
 
     (tmp_path / ".git").mkdir()
@@ -339,6 +340,9 @@ def test_rows_written_as_they_come_are_kept_with_what_was_put(tmp_path: Path) ->
     assert again.get("put", "s1") == {"a": 1} and again.get("put", "s2") is None
     assert [again.get(f"k{i}", []) for i in range(5)] == [[i, "x" * i] for i in range(5)]
     assert again.get("old", []) == "gone soon"
+    again.preload()  # take: the value, once; the row itself stays in the store
+    assert again.take("k3", []) == [3, "xxx"] and again.take("k3", []) == [3, "xxx"]
+    assert again.take("put", "s2") is None and Cache(tmp_path, "ns", "salt").get("k3", [])
     store.write(iter([("new", [], True)]), replace=True)
     last = Cache(tmp_path, "ns", "salt")
     assert last.stamps() == {"new": []} and last.get("new", []) is True

@@ -184,6 +184,7 @@ class Cache:
         self.salt = salt_value
         self._conn: sqlite3.Connection | None = None
         self._rows: dict[str, tuple[str, str]] | None = None  # preloaded: key -> raw
+        self._taken: set[str] = set()  # preloaded rows let go of by ``take``
         self._put: dict[str, tuple[Any, Any, list[str] | None]] = {}
         self._drop: set[str] = set()
         self._clear = False
@@ -208,7 +209,7 @@ class Cache:
             return value if put_stamp == stamp else None
         if self._clear or key in self._drop:
             return None
-        if self._rows is not None:
+        if self._rows is not None and key not in self._taken:
             raw = self._rows.get(key)
         else:
             # fetchall: the statement ends at once and holds no read snapshot open.
@@ -218,6 +219,15 @@ class Cache:
         if raw is None or raw[0] != _stamp_text(stamp):
             return None
         return json.loads(raw[1])
+
+    def take(self, key: str, stamp: Any) -> Any:
+        """``get``, letting go of the row's preloaded text once read (a caller that reads
+        each of tens of thousands of rows once never holds them all as text and as
+        values together)."""
+        value = self.get(key, stamp)
+        if self._rows is not None and self._rows.pop(key, None) is not None:
+            self._taken.add(key)  # read from the database if asked for again
+        return value
 
     def get_many(self, keys: Iterable[str], stamps: dict[str, Any]) -> dict[str, Any]:
         """The values of those of ``keys`` whose stored stamp is ``stamps[key]``."""

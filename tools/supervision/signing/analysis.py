@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Any
 
 from supervision.problems import ERROR, Problem
@@ -148,7 +149,24 @@ class Entry:
 
     @classmethod
     def from_json(cls, oid: str, value: list[Any]) -> Entry:
-        return cls(oid, *value)
+        """An entry as stored, its recurring strings interned as the pass makes them
+        (paths, versions, signers: tens of thousands of rows decoded, each with copies)."""
+        entry = cls(oid, *value)
+        entry.author, entry.sig = intern(entry.author), intern(entry.sig)
+        if entry.fpr is not None:
+            entry.fpr = intern(entry.fpr)
+        if entry.signer is not None:
+            entry.signer = intern(entry.signer)
+        entry.changes = [[intern(path), new and intern(new), old and intern(old)]
+                         for path, new, old in entry.changes]
+        so = entry.signoff
+        if so is not None:
+            for key in ("role", "path", "blob", "person"):
+                if type(so.get(key)) is str:
+                    so[key] = intern(so[key])
+        entry.findings = entry.findings or ()
+        entry.readers = entry.readers or ()
+        return entry
 
 
 @dataclass(slots=True)

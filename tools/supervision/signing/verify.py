@@ -186,9 +186,11 @@ class Verifier:
         todo: list[tuple[str, str, tuple[str, ...]]] = []
         with gc_paused(len(line)):  # tens of thousands of rows decoded: none is garbage
             for item in line:
-                hit = cache.get(item[0], []) if cache is not None and not todo else None
+                hit = cache.take(item[0], []) if cache is not None and not todo else None
                 if hit is not None:
-                    analysis.entries[item[0]] = Entry.from_json(item[0], hit)
+                    entry = analysis.entries[item[0]] = Entry.from_json(item[0], hit)
+                    if list(item[2]) == entry.parents:
+                        entry.parents = item[2]  # the line's tuple, not a list of copies
                 else:
                     todo.append(item)
         if todo:
