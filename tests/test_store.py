@@ -319,3 +319,68 @@ def test_the_flat_path_sees_every_change_git_can_make(corpus: Path, tmp_path: Pa
     (root / copy).unlink()
     assert same_as_whole() == alone
     assert _findings(root) == _findings(root, "--no-cache")
+
+
+def test_rows_written_as_they_come_are_kept_with_what_was_put(tmp_path: Path) -> None:
+    """``Cache.write`` takes its rows from a generator, in the same transaction as what was
+    put; with ``replace`` the namespace's other rows go, and no other namespace's.
+    ``take`` reads a row like ``get``."""
+    from supervision.cache import Cache
+
+    (tmp_path / ".git").mkdir()
+    store = Cache(tmp_path, "ns", "salt")
+    store.put("old", [], "gone soon")
+    store.save()
+    other = Cache(tmp_path, "other", "salt")
+    other.put("kept", [], 1)
+    other.save()
+    store.put("put", "s1", {"a": 1})
+    store.write((f"k{i}", [], [i, "x" * i]) for i in range(5))
+    again = Cache(tmp_path, "ns", "salt")
+    assert again.get("put", "s1") == {"a": 1} and again.get("put", "s2") is None
+    assert [again.get(f"k{i}", []) for i in range(5)] == [[i, "x" * i] for i in range(5)]
+    assert again.get("old", []) == "gone soon"
+    again.preload()  # take: the value, once; the row itself stays in the store
+    assert again.take("k3", []) == [3, "xxx"] and again.take("k3", []) == [3, "xxx"]
+    assert again.take("put", "s2") is None and Cache(tmp_path, "ns", "salt").get("k3", [])
+    store.write(iter([("new", [], True)]), replace=True)
+    last = Cache(tmp_path, "ns", "salt")
+    assert last.stamps() == {"new": []} and last.get("new", []) is True
+    assert Cache(tmp_path, "other", "salt").get("kept", []) == 1
+
+
+def test_remembered_statuses_span_many_rows(corpus: Path, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The records' statuses of a verified head, and its line, are stored a few to a row:
+    read back whole, and a missing row means working them out again, never a shorter
+    list."""
+    import shutil
+
+    from supervision.repo import RecordsRepo
+    from supervision.signing import verify
+
+    root = tmp_path / "trust"
+    shutil.copytree(corpus, root, symlinks=True)
+    shutil.rmtree(root / ".git" / "supervision", ignore_errors=True)
+    for key, value in git_env().items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(verify, "RECORDS_ROW", 7)
+    monkeypatch.setattr(verify, "LINE_ROW", 5)
+
+    def statuses() -> tuple[list, list, dict, int]:
+        found = verify.Verifier(RecordsRepo.load(root)).run()
+        return ([r.as_json() for r in found.records], [f.as_dict() for f in found.findings],
+                found.signoff_counts, found.checked)
+
+    first = statuses()
+    assert len(first[0]) > 3 * 7 and len(first[0]) % 7, len(first[0])  # rows, a short last
+    rows = sqlite3.connect(root / STORE).execute(
+        "SELECT key FROM rows WHERE ns = 'verify-records'").fetchall()
+    assert len(rows) == 1 + -(-len(first[0]) // 7)
+    with monkeypatch.context() as reading:  # the line too comes from the store's rows
+        reading.setattr(verify.Git, "line", lambda *_a: pytest.fail("line read from git"))
+        again = statuses()
+    assert again[3] == 0 and again[:3] == first[:3]
+    with sqlite3.connect(root / STORE) as db:
+        db.execute("DELETE FROM rows WHERE ns = 'verify-records' AND key = 'records/2'")
+    assert statuses()[:3] == first[:3]

@@ -6,7 +6,9 @@ the git blob id of the bytes checked and the salt of the settings that shaped th
 verify's per-commit results; sign-offs and commit dates per HEAD; whole runs. A
 :class:`Cache` is one namespace of it: ``get``/``put`` rows by key, each with a
 *stamp* (what must be unchanged for the row to be reused) and the *salt* it was made
-under; ``save`` writes what changed in one transaction.
+under; ``save`` writes what changed in one transaction, and ``write`` takes rows from a
+generator, each made and encoded only as it is written (tens of thousands of rows, or
+a few large ones, never all in memory at once).
 
 The ``meta`` table keeps, per namespace, the salt its rows were all made under and a
 count of the saves that wrote to it: a save under the same salt then deletes nothing
@@ -220,6 +222,7 @@ class Cache:
         self._conn: sqlite3.Connection | None = None
         self._shared = False  # the connection belongs to one_connection()
         self._rows: dict[str, tuple[str, str]] | None = None  # preloaded: key -> raw
+        self._taken: set[str] = set()  # preloaded rows let go of by ``take``
         self._put: dict[str, tuple[Any, Any, list[str] | None]] = {}
         self._drop: set[str] = set()
         self._clear = False
@@ -252,7 +255,7 @@ class Cache:
             return value if put_stamp == stamp else None
         if self._clear or key in self._drop:
             return None
-        if self._rows is not None:
+        if self._rows is not None and key not in self._taken:
             raw = self._rows.get(key)
         else:
             # fetchall: the statement ends at once and holds no read snapshot open.
@@ -262,6 +265,15 @@ class Cache:
         if raw is None or raw[0] != _stamp_text(stamp):
             return None
         return json.loads(raw[1])
+
+    def take(self, key: str, stamp: Any) -> Any:
+        """``get``, letting go of the row's preloaded text once read (a caller that reads
+        each of tens of thousands of rows once never holds them all as text and as
+        values together)."""
+        value = self.get(key, stamp)
+        if self._rows is not None and self._rows.pop(key, None) is not None:
+            self._taken.add(key)  # read from the database if asked for again
+        return value
 
     def get_many(self, keys: Iterable[str], stamps: dict[str, Any],
                  pick: Callable[[Any], Any] | None = None) -> dict[str, Any]:
@@ -344,7 +356,10 @@ class Cache:
         self._rows = {}
 
     def save(self) -> None:
-        if not (self._put or self._drop or self._clear):
+        self._save(None)
+
+    def _save(self, more: Iterable[tuple[str, Any, Any]] | None) -> None:
+        if not (self._put or self._drop or self._clear or more is not None):
             return
         conn = self.conn
         with contextlib.suppress(sqlite3.Error):
@@ -363,11 +378,12 @@ class Cache:
                                  [(self.ns, k) for k in self._drop])
                 conn.executemany("DELETE FROM people WHERE ns = ? AND key = ?",
                                  [(self.ns, k) for k in self._drop])
-                conn.executemany(
-                    "INSERT OR REPLACE INTO rows VALUES (?, ?, ?, ?, ?)",
-                    [(self.ns, key, self.salt, _stamp_text(stamp),
-                      json.dumps(value, separators=(",", ":")))
-                     for key, (stamp, value, _people) in self._put.items()])
+                conn.executemany("INSERT OR REPLACE INTO rows VALUES (?, ?, ?, ?, ?)",
+                                 self._encoded((key, stamp, value) for key, (
+                                     stamp, value, _people) in self._put.items()))
+                if more is not None:
+                    conn.executemany("INSERT OR REPLACE INTO rows VALUES (?, ?, ?, ?, ?)",
+                                     self._encoded(more))
                 indexed = [(key, people) for key, (_s, _v, people) in self._put.items()
                            if people is not None]
                 conn.executemany("DELETE FROM people WHERE ns = ? AND key = ?",
@@ -380,12 +396,31 @@ class Cache:
                                  [(_salt_key(self.ns), self.salt),
                                   (_written_key(self.ns), str(count))])
                 conn.execute("COMMIT")
-            except sqlite3.Error:
-                conn.execute("ROLLBACK")
+            except BaseException:  # a row's generator may fail too: never leave it open
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
                 raise
         self._put.clear()
         self._drop.clear()
         self._clear = False
+
+    def _encoded(self, rows: Iterable[tuple[str, Any, Any]]
+                 ) -> Iterator[tuple[str, str, str, str, str]]:
+        """Rows as SQLite takes them, each encoded only when it is written (tens of
+        thousands of rows' JSON never sits in memory at once)."""
+        for key, stamp, value in rows:
+            yield (self.ns, key, self.salt, _stamp_text(stamp),
+                   json.dumps(value, separators=(",", ":")))
+
+    def write(self, rows: Iterable[tuple[str, Any, Any]], replace: bool = False) -> None:
+        """Write ``rows`` (key, stamp, value) now, in one transaction with what was ``put``
+        and not saved yet, each value made and encoded only as it is written: for many
+        rows (or a few large ones) that need not all be in memory at once, given by a
+        generator. ``replace``: every other row of this namespace goes (as ``clear``)."""
+        if replace:
+            self.clear()
+        self._save(rows)
+        self._rows = None  # what was preloaded may be older than what was written
 
     def close(self) -> None:
         """Let go of the connection (a shared one stays open for the others)."""

@@ -44,15 +44,22 @@ def _in_range(analysis: Any, git: Any, since: str) -> set[str]:
 
 def _write_json(out: Any, document: dict[str, Any]) -> None:
     """One JSON object, one line per list item: readable, and written by json's C encoder
-    (``indent`` would switch to the pure-Python one, slow for 10,000 records)."""
-    parts = []
-    for key, value in document.items():
+    (``indent`` would switch to the pure-Python one, slow for 10,000 records). A list's
+    items may be objects with ``as_dict`` (statuses, findings): each is turned into its
+    dict and written one at a time, so the whole document never sits in memory."""
+    out.write("{\n")
+    for number, (key, value) in enumerate(document.items()):
+        out.write(f"{',' if number else ''}\n  {json.dumps(key)}: " if number else
+                  f"  {json.dumps(key)}: ")
         if isinstance(value, list) and value:
-            items = ",\n".join("    " + json.dumps(v, ensure_ascii=False) for v in value)
-            parts.append(f"  {json.dumps(key)}: [\n{items}\n  ]")
+            for index, item in enumerate(value):
+                plain = item.as_dict() if hasattr(item, "as_dict") else item
+                out.write(("[\n    " if index == 0 else ",\n    ")
+                          + json.dumps(plain, ensure_ascii=False))
+            out.write("\n  ]")
         else:
-            parts.append(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}")
-    out.write("{\n" + ",\n".join(parts) + "\n}\n")
+            out.write(json.dumps(value, ensure_ascii=False))
+    out.write("\n}\n")
 
 
 def _detail(record: Any) -> str:
@@ -122,9 +129,9 @@ def run(args: argparse.Namespace) -> int:
     trust = analysis.trust_root()
     if args.format == "json":
         _write_json(sys.stdout, {
-            "records": [r.as_dict() for r in records],
-            "errors": [f.as_dict() for f in errors],
-            "warnings": [f.as_dict() for f in warnings],
+            "records": records,
+            "errors": errors,
+            "warnings": warnings,
             "trust": trust,
             "summary": {"records": len(records), "statuses": dict(sorted(counts.items())),
                         "commits": len(analysis.graph), "checked_now": analysis.checked,

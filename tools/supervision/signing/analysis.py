@@ -11,8 +11,9 @@ commit (and per signed record deleted on the way) and the :class:`Finding` s (a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Any
 
 from supervision.problems import ERROR, Problem
@@ -95,7 +96,7 @@ class Entry:
     """
 
     id: str
-    parents: list[str]  # every parent, as git reads them (more than one: a merge)
+    parents: Sequence[str]  # every parent, as git reads them (more than one: a merge)
     tree: str
     time: int  # committer time (what the commit claims)
     author_time: int
@@ -121,10 +122,10 @@ class Entry:
     approved_by: str | None = None  # the admin (person) whose approval counted
     confirms: str | None = None  # a key this commit confirms (Supervision-Confirm-Key)
     reason: str | None = None  # Supervision-Reason
-    findings: list[dict[str, Any]] = field(default_factory=list)
+    findings: Sequence[dict[str, Any]] = field(default_factory=list)
     #: records whose readers file (``NAME.yaml.readers``, sealed records) this commit
     #: changed, by the record's path
-    readers: list[str] = field(default_factory=list)
+    readers: Sequence[str] = field(default_factory=list)
 
     @property
     def trusted(self) -> bool:
@@ -148,7 +149,24 @@ class Entry:
 
     @classmethod
     def from_json(cls, oid: str, value: list[Any]) -> Entry:
-        return cls(oid, *value)
+        """An entry as stored, its recurring strings interned as the pass makes them
+        (paths, versions, signers: tens of thousands of rows decoded, each with copies)."""
+        entry = cls(oid, *value)
+        entry.author, entry.sig = intern(entry.author), intern(entry.sig)
+        if entry.fpr is not None:
+            entry.fpr = intern(entry.fpr)
+        if entry.signer is not None:
+            entry.signer = intern(entry.signer)
+        entry.changes = [[intern(path), new and intern(new), old and intern(old)]
+                         for path, new, old in entry.changes]
+        so = entry.signoff
+        if so is not None:
+            for key in ("role", "path", "blob", "person"):
+                if type(so.get(key)) is str:
+                    so[key] = intern(so[key])
+        entry.findings = entry.findings or ()
+        entry.readers = entry.readers or ()
+        return entry
 
 
 @dataclass(slots=True)

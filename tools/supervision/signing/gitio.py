@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Iterable, Sequence
@@ -148,12 +149,7 @@ class Git:
         the tree and every parent exactly as git reads them. GitError when git cannot
         read a commit on it (see :func:`walk_line` for that case)."""
         text = self.out("log", "--first-parent", "--reverse", "--format=%H %T %P", rev, "--")
-        out: list[tuple[str, str, tuple[str, ...]]] = []
-        for line in text.splitlines():
-            ids = line.split()
-            if len(ids) >= 2:
-                out.append((ids[0], ids[1], tuple(ids[2:])))
-        return out
+        return line_of(line.split() for line in text.splitlines())
 
     def read_objects(self, names: Iterable[str]) -> dict[str, GitObject | None]:
         """Many objects in one ``cat-file --batch``; a name may be ``<rev>:<path>``.
@@ -199,8 +195,10 @@ class Git:
             token = parts[i]
             if token.startswith(b":"):
                 fields = token[1:].split()
-                path = parts[i + 1].decode("utf-8", "surrogateescape")
-                old, new = fields[2].decode(), fields[3].decode()
+                # interned: a path and a version recur along the line (a version is the
+                # old one of the next change), in sign-offs and in the facts by blob id
+                path = sys.intern(parts[i + 1].decode("utf-8", "surrogateescape"))
+                old, new = sys.intern(fields[2].decode()), sys.intern(fields[3].decode())
                 if current is not None:
                     current.append((path, None if new == ZERO else new,
                                     None if old == ZERO else old))
@@ -391,6 +389,19 @@ def parse_commit(oid: str, raw: bytes) -> RawCommit:
         signature=b"\n".join(signature) + b"\n" if signature else None,
         payload=payload, message=body.decode("utf-8", "replace"), malformed=malformed,
     )
+
+
+def line_of(rows: Iterable[Sequence[str]]) -> list[tuple[str, str, tuple[str, ...]]]:
+    """A line as (commit, tree, parents) from rows of ids [commit, tree, *parents], oldest
+    first. The first parent is (nearly always) the commit before, and is kept as the
+    same string, not a second copy, for each of tens of thousands of commits."""
+    out: list[tuple[str, str, tuple[str, ...]]] = []
+    before = ""
+    for ids in rows:
+        if len(ids) >= 2:
+            out.append((ids[0], ids[1], tuple(before if p == before else p for p in ids[2:])))
+            before = ids[0]
+    return out
 
 
 def walk_line(git: Git, oid: str) -> tuple[list[tuple[str, str, tuple[str, ...]]], str | None]:

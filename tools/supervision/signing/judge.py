@@ -43,6 +43,10 @@ from supervision.signing.trust import (
 if TYPE_CHECKING:
     from supervision.signing.verify import _Pass
 
+#: What an entry holds when it has no findings or readers changes (nearly always): one
+#: empty tuple shared by tens of thousands of entries rather than an empty list each.
+NOTHING: tuple[Any, ...] = ()
+
 #: A signature may be at most this much older than its own commit...
 SKEW = 15 * 60
 #: ... or than an earlier good signature on the line (clocks on different machines
@@ -152,7 +156,7 @@ class CommitJudge:
                                           detail=verdict.detail or ""),
                         state.person_for(fpr) or self._claimed_holder(), where)
         entry = Entry(
-            id=rc.oid, parents=list(self.parents), tree=self.tree, time=rc.committer_time,
+            id=rc.oid, parents=self.parents, tree=self.tree, time=rc.committer_time,
             author_time=rc.author_time, author=sys.intern(rc.author), sig=sig, fpr=fpr, signer=signer,
             admin=admin, changes=records, signoff=None, trust=0, tree_trust=0,
             pending=prev.pending if prev else None, clock=clock,
@@ -164,8 +168,8 @@ class CommitJudge:
         entry.signoff = self._claim(entry, state, where)
         entry.readers = sorted(p.removesuffix(READERS_SUFFIX) for p, _n, _o in self.changes
                                if p.endswith(READERS_SUFFIX)
-                               and is_record_path(p.removesuffix(READERS_SUFFIX)))
-        entry.findings = [f.as_dict() for f in self.findings]
+                               and is_record_path(p.removesuffix(READERS_SUFFIX))) or NOTHING
+        entry.findings = [f.as_dict() for f in self.findings] or NOTHING
         return entry
 
     def _claimed_holder(self) -> str | None:
@@ -336,6 +340,7 @@ class CommitJudge:
                         f"{signer}'s key, but this record's {role} is {holder}", signer, where)
         else:
             ok = True
-        return {"role": role, "path": claim.path, "blob": claim.blob,
-                "person": signer if ok else holder,
+        # interned: the same strings as the changes' paths and blob ids (gitio.changes)
+        return {"role": sys.intern(role), "path": sys.intern(claim.path),
+                "blob": sys.intern(claim.blob), "person": signer if ok else holder,
                 "signers": list(facts.signers) if facts else [], "ok": ok}

@@ -24,6 +24,7 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from sys import intern
 from typing import Any
 
 from supervision.config import CONFIG_FILE
@@ -272,7 +273,9 @@ def facts_of_data(repo: RecordsRepo, data: Any,
     form = form_of(repo, data)
     if form is None or not isinstance(data, dict):
         return RecordFacts(None)
-    holders = tuple((role, data[role]) for role in form.signers
+    # interned: a few hundred people, dates and schools among tens of thousands of
+    # versions' facts (verify keeps every version's)
+    holders = tuple((role, intern(data[role])) for role in form.signers
                     if isinstance(data.get(role), str))
     places = {} if places is None else places
     if id(form) not in places:
@@ -283,16 +286,16 @@ def facts_of_data(repo: RecordsRepo, data: Any,
     for name in PEOPLE_FIELDS:
         value = data.get(name)
         if isinstance(value, str):
-            people.append((name, value))
+            people.append((name, intern(value)))
         elif isinstance(value, list):
-            people += [(name, v) for v in value if isinstance(v, str)]
+            people += [(name, intern(v)) for v in value if isinstance(v, str)]
     day: Any = data.get("date")
     school = data.get("school")
     status = data.get("status")
     return RecordFacts(form.key, form.signers, holders,
                        (isinstance(text, str) and bool(text.strip())) or text is True,
-                       day if isinstance(day, str) else (
-                           day.isoformat() if day is not None and hasattr(day, "isoformat")
-                           else None),
-                       school if isinstance(school, str) else None, tuple(people),
-                       status if isinstance(status, str) else None)
+                       intern(day) if isinstance(day, str) else (
+                           intern(day.isoformat()) if day is not None and
+                           hasattr(day, "isoformat") else None),
+                       intern(school) if isinstance(school, str) else None, tuple(people),
+                       intern(status) if isinstance(status, str) else None)

@@ -34,7 +34,10 @@ and each record's status.
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +54,14 @@ from supervision.signing.analysis import (
     RecordStatus,
     StoredEntries,
 )
-from supervision.signing.gitio import Git, GitError, RawCommit, parse_commit, walk_line
+from supervision.signing.gitio import (
+    Git,
+    GitError,
+    RawCommit,
+    line_of,
+    parse_commit,
+    walk_line,
+)
 from supervision.signing.judge import CommitJudge
 from supervision.signing.signoff import (
     FACTS_NAMESPACE,
@@ -76,6 +86,14 @@ from supervision.signing.trust import (
 PIN_KEY = "supervision.trustRoot"
 #: Commits judged together (read, judged, then let go): bounds verify's memory.
 PASS_SLICE = 4000
+#: Commits of the line stored in one row (its rows are never all encoded at once).
+LINE_ROW = 5000
+#: Record statuses stored in one row of the remembered result: never all of a large
+#: trust's statuses encoded (or decoded) at once.
+RECORDS_ROW = 1000
+
+#: A remembered ledger result: the statuses, the findings, which sign-offs counted.
+Recalled = tuple[list[RecordStatus], list[Finding], dict[str, bool]]
 
 class Verifier:
     def __init__(self, repo: RecordsRepo, git: Git | None = None,
@@ -95,6 +113,8 @@ class Verifier:
         self._facts_store: Cache | None = None
         self._new_facts: dict[str, RecordFacts] = {}
         self._places: dict[int, Any] = {}  # id(form) -> where it keeps disagreements
+        #: the line read from git this run, to be stored with the run's other rows
+        self._new_line: list[tuple[str, str, tuple[str, ...]]] | None = None
 
     # -- cache ---------------------------------------------------------------------
     def _salt(self) -> str:
@@ -142,6 +162,7 @@ class Verifier:
             return analysis
         cache = Cache(self.repo.root, "verify", self._salt(),
                       self.cache_folder) if self.use_cache else None
+        self._new_line = None
         line = self._line(head, cache, analysis)
         if line is None:
             return analysis
@@ -165,9 +186,11 @@ class Verifier:
         todo: list[tuple[str, str, tuple[str, ...]]] = []
         with gc_paused(len(line)):  # tens of thousands of rows decoded: none is garbage
             for item in line:
-                hit = cache.get(item[0], []) if cache is not None and not todo else None
+                hit = cache.take(item[0], []) if cache is not None and not todo else None
                 if hit is not None:
-                    analysis.entries[item[0]] = Entry.from_json(item[0], hit)
+                    entry = analysis.entries[item[0]] = Entry.from_json(item[0], hit)
+                    if list(item[2]) == entry.parents:
+                        entry.parents = item[2]  # the line's tuple, not a list of copies
                 else:
                     todo.append(item)
         if todo:
@@ -186,20 +209,31 @@ class Verifier:
         line_findings = [f.as_dict() for f in analysis.findings[first:]]
         self._records(analysis, head, cache, bool(todo), ledger)
         if cache is not None:
-            for oid, _tree, _parents in todo:
-                cache.put(oid, [], analysis.entries[oid].as_json())
-            if todo:
-                cache.put("#states", [], [s.as_json() for s in analysis.states])
-            cache.put("#summary", [], [head, line_findings])
-            cache.save()
+            cache.write(self._rows(analysis, head, todo, line_findings))
             cache.close()
         if self._facts_store is not None:
-            for oid, facts in self._new_facts.items():
-                self._facts_store.put(oid, "", facts.as_json())
-            self._facts_store.save()
+            new = self._new_facts
+            self._facts_store.write((oid, "", facts.as_json()) for oid, facts in new.items())
             self._facts_store.close()
-            self._new_facts.clear()
+            new.clear()
         return analysis
+
+    def _rows(self, analysis: Analysis, head: str, todo: list[tuple[str, str, tuple[str, ...]]],
+              line_findings: list[dict[str, Any]]) -> Iterator[tuple[str, Any, Any]]:
+        """The rows this run adds to the store, each made only as it is written."""
+        line, self._new_line = self._new_line, None
+        if line is not None:
+            starts = range(0, len(line), LINE_ROW)
+            for number, start in enumerate(starts):
+                yield f"#line/{number}", head, [[oid, tree, *parents] for oid, tree, parents
+                                                in line[start:start + LINE_ROW]]
+            yield "#line", [], [head, len(starts)]
+        entries = analysis.entries
+        for oid, _tree, _parents in todo:
+            yield oid, [], entries[oid].as_json()
+        if todo:
+            yield "#states", [], [s.as_json() for s in analysis.states]
+        yield "#summary", [], [head, line_findings]
 
     def _remembered(self, analysis: Analysis, head: str, cache: Cache) -> bool:
         """A head verified before, with the same code and profiles: the line's findings,
@@ -213,9 +247,9 @@ class Verifier:
                 and states):
             return False
         memo = Cache(self.repo.root, "verify-records", self._salt(), self.cache_folder)
-        stored = memo.get("result", [])
+        stored = self._recall(memo, head)
         memo.close()
-        if not (isinstance(stored, list) and len(stored) == 4 and stored[0] == head):
+        if stored is None:
             return False
         analysis.states = [TrustIds.from_json(s) for s in states]
 
@@ -229,7 +263,7 @@ class Verifier:
         return True
 
     def _records(self, analysis: Analysis, head: str, cache: Cache | None, changed: bool,
-                 keep: bool, stored: Any = None) -> None:
+                 keep: bool, stored: Recalled | None = None) -> None:
         """The ledger's statuses and findings; remembered for the last head verified (they
         depend only on the line, which the head's id fixes, and on the salt). ``stored``:
         the remembered result, already read."""
@@ -237,31 +271,53 @@ class Verifier:
 
         memo = Cache(self.repo.root, "verify-records", self._salt(), self.cache_folder) \
             if cache is not None else None
-        if stored is None:
-            stored = memo.get("result", []) if memo is not None and not changed and \
-                not keep else None
-        if isinstance(stored, list) and len(stored) == 4 and stored[0] == head:
-            analysis.records = [RecordStatus.from_json(r) for r in stored[1]]
-            analysis.findings += [Finding.from_dict(f) for f in stored[2]]
-            analysis.signoff_counts = dict(stored[3])
-            return
-        first = len(analysis.findings)
-        Ledger(self, analysis).run()
+        if stored is None and memo is not None and not changed and not keep:
+            stored = self._recall(memo, head)
+        if stored is not None:
+            analysis.records, findings, analysis.signoff_counts = stored
+            analysis.findings += findings
+        else:
+            first = len(analysis.findings)
+            Ledger(self, analysis).run()
+            if memo is not None:
+                memo.write(_remembered_rows(analysis, head, first), replace=True)
         if memo is not None:
-            memo.clear()
-            memo.put("result", [], [head, [r.as_json() for r in analysis.records],
-                                    [f.as_dict() for f in analysis.findings[first:]],
-                                    analysis.signoff_counts])
-            memo.save()
+            memo.close()
+
+    @staticmethod
+    def _recall(memo: Cache, head: str) -> Recalled | None:
+        """The ledger's result remembered for ``head`` (statuses, findings, which sign-offs
+        counted), its statuses read one row of :data:`RECORDS_ROW` at a time; None when
+        none is, or a row is missing."""
+        top = memo.get("head", [])
+        if not (isinstance(top, list) and len(top) == 4 and top[0] == head):
+            return None
+        records: list[RecordStatus] = []
+        for number in range(int(top[3])):
+            part = memo.get(f"records/{number}", head)
+            if part is None:
+                return None
+            records += [RecordStatus.from_json(r) for r in part]
+        return records, [Finding.from_dict(f) for f in top[1]], dict(top[2])
 
     def _line(self, head: str, cache: Cache | None,
               analysis: Analysis) -> list[tuple[str, str, tuple[str, ...]]] | None:
         """The first-parent line of ``head``, oldest first. A commit id fixes its whole
-        line, so it is remembered for the last head verified. None (with a finding)
+        line, so it is remembered for the last head verified (:data:`LINE_ROW` commits to
+        a row of the store). None (with a finding)
         when git cannot read a commit on it: then nothing on it can be trusted."""
         stored = cache.get("#line", []) if cache is not None else None
-        if isinstance(stored, list) and len(stored) == 2 and stored[0] == head:
-            return [(ids[0], ids[1], tuple(ids[2:])) for ids in stored[1]]
+        if cache is not None and isinstance(stored, list) and len(stored) == 2 and \
+                stored[0] == head:
+            def rows(store: Cache, count: int) -> Iterator[list[str]]:
+                for number in range(count):
+                    part = store.get(f"#line/{number}", head)
+                    if part is None:
+                        raise KeyError(number)
+                    yield from part
+
+            with contextlib.suppress(KeyError):  # a row missing: read from git again
+                return line_of(rows(cache, int(stored[1])))
         try:
             line = self.git.line(head)
         except GitError:
@@ -272,8 +328,7 @@ class Verifier:
                 f"{head[:10]} as a commit, so nothing on that line can be verified"),
                 broken or head, None))
             return None
-        if cache is not None:
-            cache.put("#line", [], [head, [[oid, tree, *parents] for oid, tree, parents in line]])
+        self._new_line = line if cache is not None else None  # stored at the end of the run
         return line
 
     def _other_roots(self, analysis: Analysis, head: str) -> None:
@@ -295,6 +350,7 @@ class Verifier:
         if found is None:
             found = (record_facts(self.repo, data, path, self._places) if data is not None
                      else RecordFacts(None))
+            oid = sys.intern(oid)  # the same string as the changes' blob ids
             self._facts[oid] = found
             self._new_facts[oid] = found
         return found
@@ -397,6 +453,18 @@ class _Pass:
             self.previous = entry
             if entry.accepted is not None:
                 self.accepted.add(entry.accepted[0])
+
+
+def _remembered_rows(analysis: Analysis, head: str, first: int
+                     ) -> Iterator[tuple[str, Any, Any]]:
+    """The ledger's result as rows of the store: statuses :data:`RECORDS_ROW` to a row
+    (stamped with the head), each made only as it is written, then the head's row."""
+    records = analysis.records
+    starts = range(0, len(records), RECORDS_ROW)
+    for number, start in enumerate(starts):
+        yield f"records/{number}", head, [r.as_json() for r in records[start:start + RECORDS_ROW]]
+    yield "head", [], [head, [f.as_dict() for f in analysis.findings[first:]],
+                       analysis.signoff_counts, len(starts)]
 
 
 def error_count(analysis: Analysis) -> int:
