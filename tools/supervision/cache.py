@@ -35,7 +35,7 @@ import json
 import os
 import sqlite3
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -298,6 +298,16 @@ class Cache:
                 if stamp == _stamp_text(stamps[key]):
                     found[key] = json.loads(value) if pick is None else pick(json.loads(value))
 
+    def parts(self, prefix: str, count: int, stamp: Any) -> Iterator[Any]:
+        """The items of a list stored by :func:`split_rows` (rows ``PREFIX/0`` to
+        ``PREFIX/COUNT-1``), one row decoded at a time; KeyError when a row is missing or
+        has another stamp."""
+        for number in range(count):
+            part = self.get(f"{prefix}/{number}", stamp)
+            if part is None:
+                raise KeyError(f"{prefix}/{number}")
+            yield from part
+
     def stamps(self) -> dict[str, Any]:
         """Every key of this namespace with its stored stamp (no values read)."""
         return {key: _stamp_value(stamp) for key, stamp in self.conn.execute(
@@ -429,6 +439,21 @@ class Cache:
                 self._conn.close()
             self._conn = None
             self._shared = False
+
+
+def split_rows(prefix: str, stamp: Any, items: Sequence[Any], size: int,
+               encode: Callable[[Any], Any]) -> Iterator[tuple[str, Any, list[Any]]]:
+    """A long list as rows for :meth:`Cache.write`: ``PREFIX/0``, ``PREFIX/1``... of
+    ``size`` items each, every item ``encode``-d only as its row is written (the list is
+    never all encoded at once). :func:`rows_for` says how many there are;
+    :meth:`Cache.parts` reads them back."""
+    for number, start in enumerate(range(0, len(items), size)):
+        yield f"{prefix}/{number}", stamp, [encode(item) for item in items[start:start + size]]
+
+
+def rows_for(items: Sequence[Any], size: int) -> int:
+    """How many rows :func:`split_rows` makes of ``items``."""
+    return len(range(0, len(items), size))
 
 
 def _salt_key(ns: str) -> str:

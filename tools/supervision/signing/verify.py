@@ -41,7 +41,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from supervision.cache import Cache, gc_paused
+from supervision.cache import Cache, gc_paused, rows_for, split_rows
 from supervision.problems import ERROR
 from supervision.repo import RecordsRepo
 from supervision.rules import problem
@@ -223,11 +223,9 @@ class Verifier:
         """The rows this run adds to the store, each made only as it is written."""
         line, self._new_line = self._new_line, None
         if line is not None:
-            starts = range(0, len(line), LINE_ROW)
-            for number, start in enumerate(starts):
-                yield f"#line/{number}", head, [[oid, tree, *parents] for oid, tree, parents
-                                                in line[start:start + LINE_ROW]]
-            yield "#line", [], [head, len(starts)]
+            yield from split_rows("#line", head, line, LINE_ROW,
+                                  lambda item: [item[0], item[1], *item[2]])
+            yield "#line", [], [head, rows_for(line, LINE_ROW)]
         entries = analysis.entries
         for oid, _tree, _parents in todo:
             yield oid, [], entries[oid].as_json()
@@ -292,12 +290,10 @@ class Verifier:
         top = memo.get("head", [])
         if not (isinstance(top, list) and len(top) == 4 and top[0] == head):
             return None
-        records: list[RecordStatus] = []
-        for number in range(int(top[3])):
-            part = memo.get(f"records/{number}", head)
-            if part is None:
-                return None
-            records += [RecordStatus.from_json(r) for r in part]
+        try:
+            records = [RecordStatus.from_json(r) for r in memo.parts("records", int(top[3]), head)]
+        except KeyError:  # a row missing: worked out again
+            return None
         return records, [Finding.from_dict(f) for f in top[1]], dict(top[2])
 
     def _line(self, head: str, cache: Cache | None,
@@ -309,15 +305,8 @@ class Verifier:
         stored = cache.get("#line", []) if cache is not None else None
         if cache is not None and isinstance(stored, list) and len(stored) == 2 and \
                 stored[0] == head:
-            def rows(store: Cache, count: int) -> Iterator[list[str]]:
-                for number in range(count):
-                    part = store.get(f"#line/{number}", head)
-                    if part is None:
-                        raise KeyError(number)
-                    yield from part
-
             with contextlib.suppress(KeyError):  # a row missing: read from git again
-                return line_of(rows(cache, int(stored[1])))
+                return line_of(cache.parts("#line", int(stored[1]), head))
         try:
             line = self.git.line(head)
         except GitError:
@@ -460,11 +449,9 @@ def _remembered_rows(analysis: Analysis, head: str, first: int
     """The ledger's result as rows of the store: statuses :data:`RECORDS_ROW` to a row
     (stamped with the head), each made only as it is written, then the head's row."""
     records = analysis.records
-    starts = range(0, len(records), RECORDS_ROW)
-    for number, start in enumerate(starts):
-        yield f"records/{number}", head, [r.as_json() for r in records[start:start + RECORDS_ROW]]
+    yield from split_rows("records", head, records, RECORDS_ROW, RecordStatus.as_json)
     yield "head", [], [head, [f.as_dict() for f in analysis.findings[first:]],
-                       analysis.signoff_counts, len(starts)]
+                       analysis.signoff_counts, rows_for(records, RECORDS_ROW)]
 
 
 def error_count(analysis: Analysis) -> int:
