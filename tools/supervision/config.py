@@ -141,10 +141,10 @@ def _snapshot_key(root: Path) -> str | None:
     digest = hashlib.sha256()
     for name in (CONFIG_FILE, PEOPLE_FILE):
         try:
-            digest.update(b"%s:%d:" % (name.encode(), (root / name).stat().st_size))
-            digest.update((root / name).read_bytes())
+            raw = (root / name).read_bytes()
         except OSError:
             return None
+        digest.update(b"%s:%d:%s" % (name.encode(), len(raw), raw))
     return digest.hexdigest()
 
 
@@ -189,7 +189,7 @@ def _dates_out(value: Any) -> Any:
     if isinstance(value, dict):
         out = {k: _dates_out(v) for k, v in value.items()}
         keys_ok = all(isinstance(k, str) and k != _DATE for k in value)
-        return out if keys_ok and _UNKEPT not in out.values() else _UNKEPT
+        return out if keys_ok and not any(v is _UNKEPT for v in out.values()) else _UNKEPT
     if isinstance(value, list | tuple):
         items = [_dates_out(v) for v in value]
         return _UNKEPT if any(i is _UNKEPT for i in items) else items

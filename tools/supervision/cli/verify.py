@@ -49,8 +49,7 @@ def _write_json(out: Any, document: dict[str, Any]) -> None:
     dict and written one at a time, so the whole document never sits in memory."""
     out.write("{\n")
     for number, (key, value) in enumerate(document.items()):
-        out.write(f"{',' if number else ''}\n  {json.dumps(key)}: " if number else
-                  f"  {json.dumps(key)}: ")
+        out.write((",\n" if number else "") + f"  {json.dumps(key)}: ")
         if isinstance(value, list) and value:
             for index, item in enumerate(value):
                 plain = item.as_dict() if hasattr(item, "as_dict") else item
