@@ -38,10 +38,14 @@ import os
 import platform
 import shlex
 import shutil
+import signal
+import socket
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -134,6 +138,8 @@ TARGETS = {
     "check_warm": Target(limit=1),
     "check_one": Target(limit=0.15),
     "check_edited": Target(limit=0.3),
+    "check_one_resident": Target(limit=0.15),
+    "check_edited_resident": Target(limit=0.3),
     "verify_cold": Target(speedup=30, anchor="git_log"),
     "verify_warm": Target(limit=0.5),
     "status": Target(limit=0.5),
@@ -147,6 +153,11 @@ LABELS = {
     "check_warm": "`supervision check`, warm (nothing changed)",
     "check_one": "`supervision check` of one record (unchanged)",
     "check_edited": "`supervision check` of one record just edited (the pre-commit case)",
+    "check_one_resident": "`supervision check` of one record (unchanged), resident checker "
+                          "running",
+    "check_edited_resident": "`supervision check` of one record just edited, resident "
+                             "checker running (a person's every commit after the first "
+                             "in ten minutes)",
     "verify_cold": "`supervision verify`, cold (store deleted)",
     "verify_warm": "`supervision verify`, warm",
     "status": "`supervision status` (warm: check has run)",
@@ -173,26 +184,36 @@ class Outcome:
     git_log_sample: int = 0
     git_log_sample_seconds: list[float] = field(default_factory=list)
     one_record: str = ""
+    #: the resident checker's own memory between commands (VmRSS, MiB), per round
+    resident_mib: list[int] = field(default_factory=list)
 
 
 class Bench:
     """Runs every measurement on one corpus."""
 
-    def __init__(self, corpus: Path, today: dt.date, gnupghome: Path) -> None:
+    def __init__(self, corpus: Path, today: dt.date, gnupghome: Path,
+                 runtime: Path | None = None) -> None:
         self.corpus = corpus
         self.today = today.isoformat()
+        # Each command is a fresh process (the resident checker off) except in the rows
+        # that say otherwise; their resident lives in ``runtime``, this run's own folder.
         self.env = dict(os.environ, GNUPGHOME=str(gnupghome), GIT_CONFIG_GLOBAL=os.devnull,
-                        GIT_CONFIG_NOSYSTEM="1", SUPERVISION_TODAY=self.today)
+                        GIT_CONFIG_NOSYSTEM="1", SUPERVISION_TODAY=self.today,
+                        SUPERVISION_RESIDENT="0")
+        self.runtime = runtime
+        if runtime is not None:
+            self.env["XDG_RUNTIME_DIR"] = str(runtime)
         # Timed as installed: Python keeps compiled modules (some CI images turn that off).
         self.env.pop("PYTHONDONTWRITEBYTECODE", None)
         self.measures = {key: Measure(key, LABELS[key]) for key in TARGETS}
         self.outcome = Outcome()
 
-    def supervision(self, key: str, *args: str, record: bool = True) -> bytes:
+    def supervision(self, key: str, *args: str, record: bool = True,
+                    env: dict[str, str] | None = None) -> bytes:
         """Time one `supervision` command in the corpus; returns its output. ``record``
         False: run it only to bring the store up to date (not in the table)."""
         timing = timed([sys.executable, "-m", "supervision", *args, "--today", self.today],
-                       self.corpus, self.env)
+                       self.corpus, env or self.env)
         if record:
             self.measures[key].add(timing)
         return timing.out
@@ -215,6 +236,7 @@ class Bench:
         self.supervision("check_warm", "check", "--format", "json")
         self.supervision("check_one", "check", self.outcome.one_record)
         self.edited_check()
+        self.resident_checks()
         self.supervision("check_warm", "check", "--format", "json", record=False)
         self.supervision("status", "status")
         with tempfile.TemporaryDirectory(dir="/tmp", prefix="bench-site-") as site:
@@ -230,15 +252,36 @@ class Bench:
         self.read_verify(self.supervision("verify_cold", "verify", "--format", "json"))
         self.supervision("verify_warm", "verify", "--format", "json")
 
-    def edited_check(self) -> None:
+    def edited_check(self, key: str = "check_edited",
+                     env: dict[str, str] | None = None) -> None:
         """The hook's case: the record was just changed, so no stored result fits it."""
         path = self.corpus / self.outcome.one_record
         original = path.read_bytes()
         try:
             path.write_bytes(original + b"# changed for the benchmark\n")
-            self.supervision("check_edited", "check", self.outcome.one_record)
+            self.supervision(key, "check", self.outcome.one_record, env=env)
         finally:
             path.write_bytes(original)
+
+    def resident_checks(self) -> None:
+        """The one-record checks again, answered by the resident checker (started by the
+        first, as a person's first commit starts it). Its memory counts in each row: the
+        sampled tree takes in the resident and the copy it forks, beside the caller."""
+        if self.runtime is None:
+            return
+        env = dict(self.env, SUPERVISION_RESIDENT="1")
+        self.supervision("check_one", "check", self.outcome.one_record, record=False,
+                         env=env)
+        pid = wait_for_resident(self.runtime)
+        try:
+            env["BENCH_ALSO_TREE"] = str(pid)
+            self.supervision("check_one_resident", "check", self.outcome.one_record,
+                             env=env)
+            self.edited_check("check_edited_resident", env)
+            self.outcome.resident_mib.append(resident_set_mib(pid))
+        finally:
+            with suppress(OSError):
+                os.kill(pid, signal.SIGTERM)
 
     def read_check(self, out: bytes) -> None:
         findings = json.loads(out)
@@ -343,6 +386,40 @@ def pick_one_record(corpus: Path) -> str:
                 and s.parent.name.startswith("dsl-")
                 and "\nstatus: held\n" in s.read_text(encoding="utf-8")]
     return sessions[len(sessions) // 2].relative_to(corpus).as_posix()
+
+
+def wait_for_resident(runtime: Path, seconds: float = 60) -> int:
+    """The process id of the resident checker listening in ``runtime`` (the kernel names
+    the process at the other end of a Unix socket), once it listens."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for path in sorted((runtime / "supervision").glob("check-*.sock")):
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe, suppress(OSError):
+                probe.connect(str(path))
+                creds = probe.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                         struct.calcsize("3i"))
+                return int(struct.unpack("3i", creds)[0])
+        time.sleep(0.1)
+    raise SystemExit(f"no resident checker started in {runtime} within {seconds:g} s")
+
+
+def resident_set_mib(pid: int) -> int:
+    """A process's resident set now, in MiB (0 when it cannot be read)."""
+    with suppress(OSError, ValueError, IndexError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) // 1024
+    return 0
+
+
+@contextmanager
+def runtime_folder() -> Iterator[Path]:
+    """A private runtime folder for this run's resident checker, gone afterwards."""
+    folder = Path(tempfile.mkdtemp(dir="/tmp", prefix="bench-run-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)  # a resident whose socket is gone ends
 
 
 @contextmanager
@@ -555,8 +632,22 @@ def report(command: str, stats: CorpusStats, info: dict[str, Any], outcome: Outc
            if outcome.git_log_sample else "") + ". check-jsonschema: "
         f"{outcome.jsonschema_invocations} invocations, "
         f"{outcome.jsonschema_failed_invocations} reported invalid files. One record: "
-        f"`{outcome.one_record}`.",
+        f"`{outcome.one_record}`.", "",
+        resident_text(outcome),
     ])
+
+
+def resident_text(outcome: Outcome) -> str:
+    """What the resident checker's rows measure, in words."""
+    held = (f" Between commands the resident itself held {max(outcome.resident_mib)} MiB "
+            "(its resident set)." if outcome.resident_mib else "")
+    return ("**The resident checker**: every row is a fresh process (`SUPERVISION_RESIDENT=0`) "
+            "except the two that say *resident checker running*. There, the command hands "
+            "its arguments and streams to the resident checker, which the run's first "
+            "one-record check started, and a copy of it that the resident forks runs the "
+            "check; the memory of those rows counts the caller, the resident and that copy."
+            + held + " A person's first commit in ten minutes runs as a fresh process and "
+            "starts the resident; it ends after ten idle minutes.")
 
 
 def _counts(counts: dict[str, int]) -> str:
@@ -614,8 +705,8 @@ def ensure_corpus(folder: Path, schools: int, supervisees: int, years: int,
 def measure(corpus: Path, stats: CorpusStats, runs: int, anchor_runs: int = 0,
             git_log_commits: int = 0, verify_only: bool = False) -> Bench:
     """Every measurement, ours ``runs`` times, the anchors ``anchor_runs`` times."""
-    with gnupg_home(corpus) as home:
-        bench = Bench(corpus, dt.date.fromisoformat(stats.today), home)
+    with gnupg_home(corpus) as home, runtime_folder() as runtime:
+        bench = Bench(corpus, dt.date.fromisoformat(stats.today), home, runtime)
         bench.outcome.one_record = pick_one_record(corpus)
         ours = bench.verify_round if verify_only else bench.one_round
         steps: list[tuple[str, Callable[[], None], int]] = [

@@ -9,7 +9,9 @@ command's whole process tree, two ways:
   that of every descendant it waited for). Exact, never missed, but one process only.
 * **whole tree**: the largest total of the tree's memory at one moment, sampled from
   ``/proc`` every :data:`SAMPLE_SECONDS` (every descendant of the command, found by
-  its parent process id). Each process counts its proportional set size (PSS:
+  its parent process id; with ``BENCH_ALSO_TREE`` set to a process id in the command's
+  environment, that process and its descendants too: the resident checker and the copy
+  it forks to answer the command). Each process counts its proportional set size (PSS:
   a page shared by forked processes is split between them, not counted once per
   process), or its resident set size where the kernel has no ``smaps_rollup``.
   A peak shorter than the interval can be missed.
@@ -49,7 +51,7 @@ elif os.path.exists("/proc/self/statm"):
 else:
     METHOD = "none"
 
-def tree(root):
+def tree(root, also=0):
     children = {}
     for name in os.listdir("/proc"):
         if name.isdigit():
@@ -59,7 +61,7 @@ def tree(root):
             except (OSError, ValueError, IndexError):
                 continue
             children.setdefault(ppid, []).append(int(name))
-    found, i = [root], 0
+    found, i = [root] + ([also] if also else []), 0
     while i < len(found):
         found += children.get(found[i], ())
         i += 1
@@ -81,9 +83,13 @@ def kib(pid):
 peak = [0, 0]  # largest total seen, samples taken
 stop = threading.Event()
 
+# A process outside the tree whose own tree also counts (the resident checker, which
+# forks the copy that answers the command).
+ALSO = int(os.environ.get("BENCH_ALSO_TREE") or 0)
+
 def sample(pid):
     while True:
-        total = sum(kib(p) for p in tree(pid))
+        total = sum(kib(p) for p in tree(pid, ALSO))
         peak[0], peak[1] = max(peak[0], total), peak[1] + 1
         if stop.wait(interval):
             return

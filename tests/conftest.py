@@ -21,6 +21,9 @@ import pytest
 import yaml
 
 TODAY = "2026-11-22"
+# Every command of the suite runs as a fresh process; tests/test_resident.py turns the
+# resident checker on, each test with a private runtime folder of its own.
+os.environ["SUPERVISION_RESIDENT"] = "0"
 BIN = Path(sys.executable).parent
 SUPERVISION = shutil.which("supervision", path=str(BIN)) or "supervision"
 

@@ -97,6 +97,7 @@ def test_corpus_and_run_make_every_row(corpora: Path, tmp_path: Path) -> None:
     assert len(results["machine"]["load_average_at_end"]) == 3
     outcome = results["outcome"]
     assert outcome["verify_errors"] == 0
+    assert outcome["resident_mib"] and outcome["resident_mib"][0] > 0  # it ran, and was seen
     # The sessions booked for the rest of the (only) year are planned (not drafts: they are
     # signed once held), the cancelled ones cancelled; nothing is stale.
     statuses = outcome["verify_statuses"]
@@ -259,6 +260,21 @@ def test_peak_memory_counts_the_whole_tree(tmp_path: Path) -> None:
     assert 55 <= found.largest_mib < 100  # one process: the kernel's figure
     assert found.tree_mib >= 110  # the tree: both 60 MiB processes at once
     assert found.peak_mib == found.tree_mib
+    # A process outside the tree (the resident checker) counts when named.
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\n"
+                               "block = b\"x\" * (60 << 20)\n"
+                               "print(flush=True)\ntime.sleep(60)\n"],
+                              stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"\n"
+        small = [sys.executable, "-c", "import time; time.sleep(0.5)"]
+        alone = timing.timed(small, tmp_path, {}, ok_codes=(0,))
+        beside = timing.timed(small, tmp_path, {"BENCH_ALSO_TREE": str(holder.pid)},
+                              ok_codes=(0,))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert alone.tree_mib < 40 and beside.tree_mib >= alone.tree_mib + 55
 
 
 def test_performance_page_is_not_shipped_to_schools(tmp_path: Path) -> None:

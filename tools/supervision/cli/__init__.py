@@ -200,7 +200,15 @@ ONE_STORE_CONNECTION = frozenset({"check", "status", "verify"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser(command_named(sys.argv[1:] if argv is None else argv))
+    named = command_named(sys.argv[1:] if argv is None else argv)
+    if argv is None:  # a command line (not Python code, nor the resident itself)
+        from supervision.cli import resident
+
+        if resident.wanted(named):
+            code = resident.forward(sys.argv[1:])
+            if code is not None:
+                return code
+    parser = build_parser(named)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
