@@ -62,7 +62,8 @@ END = "<!-- scaling:end -->"
 SIZES = (12, 25, 50, 100)
 #: The commands of the table, in its order.
 ROWS = ("check_cold", "check_cold_no_time_rules", "check_edited", "check_one",
-        "verify_cold", "verify_warm", "status", "site_build")
+        "check_edited_resident", "check_one_resident", "verify_cold", "verify_warm",
+        "status", "site_build")
 #: The one-record check "stays flat" while its time grows by less than this factor
 #: from the smallest corpus to the largest.
 FLAT = 1.5
@@ -113,7 +114,9 @@ def flat_text(columns: list[Column]) -> str:
     grown = large.stats.records / max(small.stats.records, 1)
     sentences = []
     for key, what in (("check_edited", "The check of one just-edited record (what every "
-                       "commit runs)"), ("check_one", "The check of one unchanged record")):
+                       "commit runs)"), ("check_one", "The check of one unchanged record"),
+                      ("check_edited_resident", "With the resident checker running, the "
+                       "check of one just-edited record")):
         first, last = small.measures[key], large.measures[key]
         if not (first.seconds and last.seconds):
             continue

@@ -244,7 +244,7 @@ def test_a_resident_that_hangs_up_never_decides_the_result(
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(run_dir))
     path = resident.socket_path()
     assert path is not None
-    thread = _impostor(path, send_pid)
+    thread = _impostor(Path(path), send_pid)
     result = run_cli("check", "--format", "json", relpath, cwd=agenda_repo.root,
                      env=_env(run_dir))
     thread.join(timeout=30)

@@ -40,4 +40,29 @@ May import: forms, privacy.
 May import lazily: deadlines, signing, sealing.
 """
 
+import functools
+
 __version__ = "0.1.0"
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """Changes whenever this package's code or built-in profiles change: the version,
+    Python's, and each file's name, size and time (worked out once per process). The
+    store's salts start from it (``cache.code_fingerprint``), and the resident checker's
+    socket is named by it. Kept here, with nothing imported at the top, so that a command
+    handed to the resident loads only this."""
+    import hashlib
+    import os
+    import sys
+
+    digest = hashlib.sha256(f"{__version__}:{sys.version}".encode())
+    package = os.path.dirname(os.path.abspath(__file__))
+    for folder, dirs, files in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d not in ("__pycache__", "skeleton"))
+        for name in sorted(files):
+            if name.endswith((".py", ".yml")):
+                st = os.stat(os.path.join(folder, name))
+                rel = os.path.relpath(os.path.join(folder, name), package)
+                digest.update(f"{rel}:{st.st_size}:{st.st_mtime_ns};".encode())
+    return digest.hexdigest()

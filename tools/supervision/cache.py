@@ -34,7 +34,6 @@ import hashlib
 import json
 import os
 import sqlite3
-import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -62,18 +61,10 @@ def cache_dir(root: Path) -> Path:
 
 @functools.cache
 def code_fingerprint() -> str:
-    """Changes whenever the installed package's code or built-in profiles change (worked
-    out once per process: every store namespace's salt starts from it)."""
-    digest = hashlib.sha256(f"{supervision.__version__}:{CACHE_FORMAT}:{sys.version}".encode())
-    package = Path(supervision.__file__).parent
-    for folder, dirs, files in os.walk(package):
-        dirs[:] = sorted(d for d in dirs if d not in ("__pycache__", "skeleton"))
-        for name in sorted(files):
-            if name.endswith((".py", ".yml")):
-                st = os.stat(os.path.join(folder, name))
-                rel = os.path.relpath(os.path.join(folder, name), package)
-                digest.update(f"{rel}:{st.st_size}:{st.st_mtime_ns};".encode())
-    return digest.hexdigest()
+    """The package's code (:func:`supervision.code_fingerprint`) and the store's format:
+    every store namespace's salt starts from it."""
+    return hashlib.sha256(f"{CACHE_FORMAT}:{supervision.code_fingerprint()}".encode()
+                          ).hexdigest()
 
 
 def salt(root: Path, extra_files: list[Path], extra: str = "") -> str:

@@ -18,7 +18,7 @@ What it holds and who can use it:
   anyone else's or open to others, the resident is not used), and the resident answers
   only a caller of the same user id (the kernel's ``SO_PEERCRED``).
 * **Only its own code.** The socket's name comes from the interpreter, the package's
-  folder and its code fingerprint (:func:`supervision.cache.code_fingerprint`), so an
+  folder and its code fingerprint (:func:`supervision.code_fingerprint`), so an
   upgraded or different install starts its own resident and never talks to an old one.
 * **Not for long.** It ends after :data:`IDLE_SECONDS` without a command
   (``SUPERVISION_RESIDENT_IDLE`` changes it), or as soon as its socket is removed.
@@ -39,7 +39,6 @@ import socket
 import struct
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
 COMMANDS = frozenset({"check", "status"})
 IDLE_SECONDS = 600.0
@@ -63,14 +62,15 @@ def wanted(command: str | None) -> bool:
     return command in COMMANDS and _supported()
 
 
-def _own_folder() -> Path | None:
+def _own_folder() -> str | None:
     """The user's private folder for the socket, made if missing; None when it exists
-    but is not a folder owned by this user and closed to everyone else."""
+    but is not a folder owned by this user and closed to everyone else. (Paths are
+    strings here: a command handed to the resident imports as little as it can.)"""
     runtime = os.environ.get("XDG_RUNTIME_DIR")
-    folder = (Path(runtime) / "supervision" if runtime
-              else Path("/tmp") / f"supervision-{os.getuid()}")
+    folder = (os.path.join(runtime, "supervision") if runtime
+              else f"/tmp/supervision-{os.getuid()}")
     try:
-        folder.mkdir(mode=0o700)
+        os.mkdir(folder, mode=0o700)
     except FileExistsError:
         pass
     except OSError:
@@ -87,19 +87,18 @@ def _own_folder() -> Path | None:
     return folder
 
 
-def socket_path() -> Path | None:
+def socket_path() -> str | None:
     """Where this install's resident listens, or None when it cannot be used here."""
     import hashlib
 
     import supervision
-    from supervision.cache import code_fingerprint
 
     folder = _own_folder()
     if folder is None:
         return None
-    key = hashlib.sha256("\0".join((sys.executable, str(Path(supervision.__file__).parent),
-                                    code_fingerprint())).encode()).hexdigest()[:20]
-    path = folder / f"check-{key}.sock"
+    key = hashlib.sha256("\0".join((sys.executable, os.path.dirname(supervision.__file__),
+                                    supervision.code_fingerprint())).encode()).hexdigest()
+    path = os.path.join(folder, f"check-{key[:20]}.sock")
     return path if len(os.fsencode(path)) < 100 else None  # AF_UNIX paths are short
 
 
@@ -114,7 +113,7 @@ def forward(argv: list[str]) -> int | None:
     try:
         client.settimeout(START_SECONDS)
         try:
-            client.connect(os.fspath(path))
+            client.connect(path)
         except OSError:
             start(path)
             return None
@@ -182,12 +181,12 @@ def _read_int(conn: socket.socket) -> int | None:
     return int(_INT.unpack(data)[0])
 
 
-def start(path: Path) -> None:
+def start(path: str) -> None:
     """Start a resident for ``path`` in the background (it outlives this command)."""
     import subprocess
 
     with contextlib.suppress(OSError):  # only the next command's speed is lost
-        subprocess.Popen([sys.executable, "-m", "supervision.cli", os.fspath(path)],
+        subprocess.Popen([sys.executable, "-m", "supervision.cli", path],
                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL, cwd="/", start_new_session=True)
 
@@ -207,7 +206,7 @@ def _preload() -> None:
     load_core()
 
 
-def serve(path: Path, idle: float, run: Callable[[list[str]], int]) -> None:
+def serve(path: str, idle: float, run: Callable[[list[str]], int]) -> None:
     """Answer commands on ``path`` until idle for ``idle`` seconds or the socket is gone:
     each one is ``run`` (the command line's ``main``) in a forked copy."""
     import signal
@@ -249,21 +248,22 @@ def serve(path: Path, idle: float, run: Callable[[list[str]], int]) -> None:
         listener.close()
 
 
-def _listen(path: Path) -> socket.socket | None:
+def _listen(path: str) -> socket.socket | None:
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     mask = os.umask(0o177)
     try:
         try:
-            listener.bind(os.fspath(path))
+            listener.bind(path)
         except OSError:
             probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
-                probe.connect(os.fspath(path))
+                probe.connect(path)
                 listener.close()
                 return None  # another resident answers already
             except OSError:
-                path.unlink(missing_ok=True)  # left by one that ended
-                listener.bind(os.fspath(path))
+                with contextlib.suppress(FileNotFoundError):  # left by one that ended
+                    os.unlink(path)
+                listener.bind(path)
             finally:
                 probe.close()
     except OSError:
@@ -275,7 +275,7 @@ def _listen(path: Path) -> socket.socket | None:
     return listener
 
 
-def _still_ours(path: Path, ident: int) -> bool:
+def _still_ours(path: str, ident: int) -> bool:
     try:
         return os.stat(path).st_ino == ident
     except OSError:
@@ -396,5 +396,5 @@ def serve_command_line(argv: list[str], run: Callable[[list[str]], int]) -> int:
         sys.stderr.write("usage: python -m supervision.cli SOCKET (started by "
                          "`supervision check`, never by hand)\n")
         return 2
-    serve(Path(argv[0]), idle, run)
+    serve(argv[0], idle, run)
     return 0
