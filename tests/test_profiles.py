@@ -143,3 +143,20 @@ def test_profiles_are_portable_yaml(name: str) -> None:
 
     text = resources.files("supervision.forms").joinpath("profiles", f"{name}.yml").read_text()
     assert isinstance(yaml.load(text, Loader=yaml.SafeLoader), dict)
+
+
+@pytest.mark.parametrize("name", BUILTIN_PROFILES)
+def test_a_built_in_profile_read_once_is_the_same_for_every_caller(name: str) -> None:
+    """Built-in profiles are read once per process (the resident checker reads them
+    before it forks): each caller still gets the profile as read, and a list of problems
+    of its own."""
+    from supervision.forms.definition import _load_profile
+    from supervision.problems import Problem
+
+    first, problems = load_profile(name)
+    problems.append(Problem(path="x", line=1, col=1, rule="R", severity="error",
+                            message="a caller's own"))
+    again, problems_again = load_profile(name)
+    fresh, fresh_problems = _load_profile(f"{name}.yml")
+    assert again is first and again == fresh
+    assert problems_again == fresh_problems and len(problems) == len(problems_again) + 1

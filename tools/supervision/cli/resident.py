@@ -192,18 +192,30 @@ def start(path: str) -> None:
 
 
 # -- the resident ----------------------------------------------------------------------
+#: What a one-record check and status import as they run (each imports most of these
+#: only when it needs them, so that a fresh process starts quickly).
+PRELOAD = ("supervision.cli.check", "supervision.cli.status", "supervision.checker",
+           "supervision.deadlines.time_rules", "supervision.deadlines.context",
+           "supervision.deadlines.rules", "supervision.deadlines.school_calendar",
+           "supervision.deadlines.status", "supervision.reporters",
+           "supervision.privacy.scanner", "supervision.signing.ledger",
+           "supervision.signing.verify", "supervision.signing.worktree",
+           "supervision.forms.scaffold", "concurrent.futures.process", "csv",
+           "importlib.util", "json", "multiprocessing.popen_fork",
+           "multiprocessing.synchronize", "textwrap", "unicodedata", "yaml")
+
 def _preload() -> None:
-    """Import what check and status use, and read the package's own built-in forms: code
-    and the package's data only, never anything of a repository."""
+    """Import what check and status use, and read the package's own forms and built-in
+    profiles: code and the package's data only, never anything of a repository."""
     import importlib
 
-    for name in ("supervision.cli.check", "supervision.cli.status", "supervision.checker",
-                 "supervision.deadlines.time_rules", "supervision.deadlines.context",
-                 "supervision.deadlines.rules", "supervision.reporters", "json", "yaml"):
+    for name in PRELOAD:
         importlib.import_module(name)
-    from supervision.forms.definition import load_core
+    from supervision.forms.definition import BUILTIN_PROFILES, load_core, load_profile
 
     load_core()
+    for name in BUILTIN_PROFILES:
+        load_profile(name)
 
 
 def serve(path: str, idle: float, run: Callable[[list[str]], int]) -> None:

@@ -436,7 +436,20 @@ def load_profile(source: str | Path) -> tuple[Profile | None, list[Problem]]:
                                   f"there is no built-in profile called {source!r}",
                                   hint=f"Use one of: {', '.join(BUILTIN_PROFILES)}, or the "
                                   "path of a profile file in this repository.")]
-        source = f"{source}.yml"
+        profile, found = _built_in_profile(source)
+        return profile, list(found)
+    return _load_profile(source)
+
+
+@functools.cache
+def _built_in_profile(name: str) -> tuple[Profile | None, tuple[Problem, ...]]:
+    """A built-in profile, read once per process (it is the package's own data, like
+    core.yml; the resident checker reads both before it forks)."""
+    profile, problems = _load_profile(f"{name}.yml")
+    return profile, tuple(problems)
+
+
+def _load_profile(source: str | Path) -> tuple[Profile | None, list[Problem]]:
     core_kinds, _config, problems = load_core()
     doc, parse_problems = _parse(source)
     problems = problems + parse_problems
