@@ -293,6 +293,14 @@ def test_the_flat_path_sees_every_change_git_can_make(corpus: Path, tmp_path: Pa
     # the flat path: git is asked what differs from the marked commit, not for every stamp
     assert "diff-index" in trace
     assert "'ls-files' '-s' '-z' '--' 'records' 'contracts'" not in trace
+    # HEAD is asked of git once in a check of an edited record (signing.commit_dates.
+    # one_head), not at each of the three places that need it
+    (root / one).write_text(text + "# edited\n")
+    edited = _git_commands_of_check(root, one)
+    (root / one).write_text(text)
+    asked = [line for line in edited.splitlines() if " rev-parse " in line
+             and "HEAD^{commit}" in line and "is-shallow" not in line]
+    assert len(asked) == 1, asked
     # 1. a new file outside git
     (root / copy).write_text(text)
     assert same_as_whole() != alone

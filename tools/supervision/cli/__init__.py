@@ -194,8 +194,9 @@ def _fail(prefix: str, message: str, hint: str = "") -> None:
         sys.stderr.write(f"    hint: {hint}\n")
 
 
-#: Commands that run once and end: their store namespaces share one SQLite connection
-#: (see supervision.cache.one_connection). Never a long-running server such as `edit`.
+#: Commands that run once, end and never commit: their store namespaces share one SQLite
+#: connection (supervision.cache.one_connection) and they ask git for HEAD once
+#: (signing.commit_dates.one_head). Never a long-running server such as `edit`.
 ONE_STORE_CONNECTION = frozenset({"check", "status", "verify"})
 
 
@@ -219,8 +220,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command in ONE_STORE_CONNECTION:
             from supervision.cache import one_connection
+            from supervision.signing.commit_dates import one_head
 
-            with one_connection():
+            with one_connection(), one_head():
                 return int(args.run(args))
         return int(args.run(args))
     except UsageError as exc:

@@ -21,6 +21,8 @@ of a larger git repository works too (paths are read relative to it).
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import subprocess
 from collections.abc import Iterator, MutableMapping
@@ -176,9 +178,36 @@ def _head(root: Path) -> str | None:
     return head if done.returncode == 0 and head else None
 
 
+#: Inside :func:`one_head`: each repository's HEAD, once git has been asked.
+_HEADS: contextvars.ContextVar[dict[str, str | None] | None] = contextvars.ContextVar(
+    "supervision_heads", default=None)
+
+
+@contextlib.contextmanager
+def one_head() -> Iterator[None]:
+    """Within this block :func:`head_commit` asks git once per repository. Used around
+    one command that only reads (check, status, verify; never one that commits): it
+    then sees one HEAD throughout, even if a commit lands meanwhile, and a one-record
+    check runs git once for it instead of three times."""
+    if _HEADS.get() is not None:
+        yield
+        return
+    token = _HEADS.set({})
+    try:
+        yield
+    finally:
+        _HEADS.reset(token)
+
+
 def head_commit(root: Path) -> str | None:
     """The commit at HEAD, or None outside git or before the first commit."""
-    return _head(root)
+    heads = _HEADS.get()
+    if heads is None:
+        return _head(root)
+    key = str(root)
+    if key not in heads:
+        heads[key] = _head(root)
+    return heads[key]
 
 
 def _log(root: Path, revs: str) -> str | None:
@@ -195,7 +224,7 @@ def _store(root: Path) -> Cache:
 
 def read_history(root: Path, use_cache: bool = True) -> RecordHistory:
     """The history of every record under ``root``; never raises."""
-    head = _head(root)
+    head = head_commit(root)
     if head is None:
         return RecordHistory()
     if not use_cache:
