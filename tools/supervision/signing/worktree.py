@@ -134,9 +134,10 @@ def changed_folders(root: Path, known: dict[str, int],
     now = _now_ns()
     times: dict[str, int] = {}
     changed: list[str] = []
+    base = str(root) + os.sep  # joined by hand: os.path.join was a fifth of this loop
     for rel in sorted(set(known) | set(dirs)):
         try:
-            mtime = os.stat(os.path.join(root, rel)).st_mtime_ns
+            mtime = os.stat(base + rel).st_mtime_ns
         except OSError:
             continue  # gone: its files are deletions git reports, or were in the mark
         times[rel] = _time_kept(mtime, now)
