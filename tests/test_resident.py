@@ -250,3 +250,35 @@ def test_a_resident_that_hangs_up_never_decides_the_result(
     thread.join(timeout=30)
     assert result.code == 1 and "DATE-INVALID" in result.out  # checked here instead
     assert ("stopped part-way; running the command again here" in result.err) == send_pid
+
+
+def test_the_pre_commit_hook_is_answered_by_it_and_still_refuses(tmp_path: Path,
+                                                                 run_dir: Path) -> None:
+    """Through real git and pre-commit: a clean commit passes and an unfilled record is
+    refused, each check answered by the resident."""
+    env = {**git_env(tmp_path), "SUPERVISION_RESIDENT": "1", "XDG_RUNTIME_DIR": str(run_dir),
+           "SUPERVISION_DEBUG": "1"}
+    root = tmp_path / "school"
+    made = run_cli("init", str(root), "--profile", "agenda", "--org", "Test Trust",
+                   "--no-seal", cwd=tmp_path, env=env)
+    assert made.code == 0 and "pre-commit hook: installed" in made.out, made.err
+    run_cli("check", cwd=root, env=env)  # starts the resident, as a first commit would
+    _wait_until_listening(run_dir)
+
+    def commit(message: str) -> subprocess.CompletedProcess:
+        subprocess.run(["git", "add", "-A"], cwd=root, env=env, check=True)
+        return subprocess.run(["git", "commit", "-m", message], cwd=root, env=env,
+                              capture_output=True, text=True, timeout=300)
+
+    first = commit("Set up the records repository")
+    assert first.returncode == 0 and "Passed" in first.stdout + first.stderr, first.stderr
+    new = run_cli("new", "session", "--supervisee", "dsl-sample", "--supervisor",
+                  "deputy-sample", "--date", "2026-11-16", cwd=root, env=env)
+    assert new.code == 0, new.err
+    refused = commit("Session record")
+    output = refused.stdout + refused.stderr
+    assert refused.returncode != 0 and "Failed" in output
+    assert ANSWERED in output and "SCHEMA-REQUIRED" in output
+    log = subprocess.run(["git", "log", "--format=%s"], cwd=root, env=env,
+                         capture_output=True, text=True).stdout
+    assert "Session record" not in log
