@@ -143,6 +143,7 @@ TARGETS = {
     "verify_cold": Target(speedup=30, anchor="git_log"),
     "verify_warm": Target(limit=0.5),
     "status": Target(limit=0.5),
+    "status_resident": Target(limit=0.5),
     "site_build": Target(limit=5),
     "check_jsonschema": Target(),
     "git_log": Target(),
@@ -161,6 +162,7 @@ LABELS = {
     "verify_cold": "`supervision verify`, cold (store deleted)",
     "verify_warm": "`supervision verify`, warm",
     "status": "`supervision status` (warm: check has run)",
+    "status_resident": "`supervision status`, resident checker running",
     "site_build": "`supervision site build` (warm store)",
     "check_jsonschema": "anchor: check-jsonschema, same records and schemas",
     "git_log": "anchor: `git log --format='%H %G?'` with gpg",
@@ -264,8 +266,8 @@ class Bench:
             path.write_bytes(original)
 
     def resident_checks(self) -> None:
-        """The one-record checks again, answered by the resident checker (started by the
-        first, as a person's first commit starts it). Its memory counts in each row: the
+        """The one-record checks and status again, answered by the resident checker
+        (started by the first, as a person's first commit starts it). Its memory counts in each row: the
         sampled tree takes in the resident and the copy it forks, beside the caller."""
         if self.runtime is None:
             return
@@ -278,6 +280,7 @@ class Bench:
             self.supervision("check_one_resident", "check", self.outcome.one_record,
                              env=env)
             self.edited_check("check_edited_resident", env)
+            self.supervision("status_resident", "status", env=env)
             self.outcome.resident_mib.append(resident_set_mib(pid))
         finally:
             with suppress(OSError):
@@ -642,7 +645,7 @@ def resident_text(outcome: Outcome) -> str:
     held = (f" Between commands the resident itself held {max(outcome.resident_mib)} MiB "
             "(its resident set)." if outcome.resident_mib else "")
     return ("**The resident checker**: every row is a fresh process (`SUPERVISION_RESIDENT=0`) "
-            "except the two that say *resident checker running*. There, the command hands "
+            "except the three that say *resident checker running*. There, the command hands "
             "its arguments and streams to the resident checker, which the run's first "
             "one-record check started, and a copy of it that the resident forks runs the "
             "check; the memory of those rows counts the caller, the resident and that copy."
