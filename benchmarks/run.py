@@ -280,6 +280,9 @@ class Bench:
             self.supervision("check_one_resident", "check", self.outcome.one_record,
                              env=env)
             self.edited_check("check_edited_resident", env)
+            # status after a whole check, as the fresh status row below
+            self.supervision("check_warm", "check", "--format", "json", record=False,
+                             env=env)
             self.supervision("status_resident", "status", env=env)
             self.outcome.resident_mib.append(resident_set_mib(pid))
         finally:
