@@ -282,3 +282,20 @@ def test_the_pre_commit_hook_is_answered_by_it_and_still_refuses(tmp_path: Path,
     log = subprocess.run(["git", "log", "--format=%s"], cwd=root, env=env,
                          capture_output=True, text=True).stdout
     assert "Session record" not in log
+
+
+def test_a_request_survives_the_socket_exactly() -> None:
+    """Arguments, folder and environment cross as they are: empty arguments, '=' in a
+    value, bytes that are not UTF-8 (as a Linux environment may hold); anything else is
+    refused."""
+    from supervision.cli import resident
+
+    request = {"argv": ["check", "", "records/a b/ç.yaml", "--today=2026-11-22"],
+               "argv0": "/usr/bin/supervision", "cwd": "/tmp/sr-\udcff",
+               "env": {"A": "x=y", "EMPTY": "", "ODD": "\udce9t\udce9"}, "umask": 0o022,
+               "encoding": "utf-8", "errors": "strict"}
+    data = resident.encode_request(request)
+    assert resident.decode_request(data) == request
+    for bad in (b"", b"junk", data.replace(b"supervision-resident-1", b"other"),
+                data.split(b"\0check\0")[0] + b"\0" + b"9\0check"):
+        assert resident.decode_request(bad) is None

@@ -14,14 +14,17 @@ admin, sealing.
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
 import importlib
 import os
 import sys
 from collections.abc import Sequence
 
 from supervision import __version__
+
+TYPE_CHECKING = False  # not typing's: importing typing costs a command handed to the resident
+if TYPE_CHECKING:  # imported where used: a command handed to the resident needs neither
+    import argparse
+    import datetime as dt
 
 #: Command name -> module that implements it, in the order ``--help`` lists them.
 COMMANDS: dict[str, str] = {
@@ -77,6 +80,9 @@ class Refused(Exception):
 
 
 def date_arg(text: str) -> dt.date:
+    import argparse
+    import datetime as dt
+
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
@@ -86,6 +92,8 @@ def date_arg(text: str) -> dt.date:
 
 def _common() -> argparse.ArgumentParser:
     """Options accepted both before and after the command name."""
+    import argparse
+
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("-C", "--repo", metavar="DIR", default=argparse.SUPPRESS,
                         help="the records repository (default: the one containing the "
@@ -124,6 +132,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole parser, or with ``only`` just that command's (only its module is
     imported: ``supervision check`` in a pre-commit hook starts without loading
     twenty other commands)."""
+    import argparse
+
     common = _common()
     parser = argparse.ArgumentParser(
         prog="supervision",
@@ -140,6 +150,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 
 def today(args: argparse.Namespace) -> dt.date:
+    import datetime as dt
+
     given = getattr(args, "today", None)
     if given is not None:
         return given

@@ -33,12 +33,16 @@ descriptors passed over a Unix socket, the peer's user id); elsewhere it is neve
 
 from __future__ import annotations
 
+import _socket  # the C module: ``socket`` adds enums a handed-over command pays for
 import contextlib
 import os
-import socket
 import struct
 import sys
 from collections.abc import Callable
+
+TYPE_CHECKING = False  # not typing's, for the same reason
+if TYPE_CHECKING:
+    import socket
 
 COMMANDS = frozenset({"check", "status"})
 IDLE_SECONDS = 600.0
@@ -50,8 +54,9 @@ _OFF = ("0", "off", "no", "false")
 
 
 def _supported() -> bool:
-    return (sys.platform.startswith("linux") and hasattr(socket, "SO_PEERCRED")
-            and hasattr(socket, "send_fds") and hasattr(os, "fork"))
+    return (sys.platform.startswith("linux") and hasattr(_socket, "SO_PEERCRED")
+            and hasattr(_socket, "SCM_RIGHTS") and hasattr(_socket.socket, "sendmsg")
+            and hasattr(os, "fork"))
 
 
 def wanted(command: str | None) -> bool:
@@ -109,7 +114,7 @@ def forward(argv: list[str]) -> int | None:
     path = socket_path()
     if path is None:
         return None
-    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    client = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
         client.settimeout(START_SECONDS)
         try:
@@ -126,21 +131,53 @@ def forward(argv: list[str]) -> int | None:
 
 
 def _request(argv: list[str]) -> bytes:
-    import json
-
     mask = os.umask(0o077)
     os.umask(mask)
     out = sys.stdout
-    return json.dumps({"argv": argv, "argv0": sys.argv[0], "cwd": os.getcwd(),
-                       "env": dict(os.environ), "umask": mask,
-                       "encoding": getattr(out, "encoding", None) or "utf-8",
-                       "errors": getattr(out, "errors", None) or "strict"}).encode()
+    return encode_request({"argv": argv, "argv0": sys.argv[0], "cwd": os.getcwd(),
+                           "env": dict(os.environ), "umask": mask,
+                           "encoding": getattr(out, "encoding", None) or "utf-8",
+                           "errors": getattr(out, "errors", None) or "strict"})
 
 
-def _ask(client: socket.socket, argv: list[str]) -> int | None:
+#: The request's fields before the command line and the environment, in order.
+_FIELDS = ("argv0", "cwd", "umask", "encoding", "errors")
+_FORMAT = "supervision-resident-1"
+
+
+def encode_request(request: dict) -> bytes:
+    """A request as NUL-separated text (no argument, path or environment entry can hold
+    a NUL): cheaper to make than JSON, which would import ``re`` into every command."""
+    env = [f"{key}={value}" for key, value in request["env"].items()]
+    parts = [_FORMAT, *(str(request[name]) for name in _FIELDS),
+             str(len(request["argv"])), *request["argv"], *env]
+    return "\0".join(parts).encode("utf-8", "surrogateescape")
+
+
+def decode_request(data: bytes) -> dict | None:
+    """:func:`encode_request`'s request again; None for anything else."""
+    parts = data.decode("utf-8", "surrogateescape").split("\0")
+    head = len(_FIELDS) + 2
+    if len(parts) < head or parts[0] != _FORMAT or not parts[head - 1].isdigit():
+        return None
+    request: dict = dict(zip(_FIELDS, parts[1:head - 1], strict=True))
+    if not request["umask"].isdigit():
+        return None
+    request["umask"] = int(request["umask"])
+    count = int(parts[head - 1])
+    argv, env = parts[head:head + count], parts[head + count:]
+    if len(argv) != count or not all("=" in entry for entry in env):
+        return None
+    request["argv"] = argv
+    request["env"] = dict(entry.split("=", 1) for entry in env)
+    return request
+
+
+def _ask(client: _socket.socket, argv: list[str]) -> int | None:
     try:
         payload = _request(argv)
-        socket.send_fds(client, [_INT.pack(len(payload))], [0, 1, 2])
+        client.sendmsg([_INT.pack(len(payload))], [(
+            _socket.SOL_SOCKET, _socket.SCM_RIGHTS, struct.pack("3i", 0, 1, 2))])
         client.sendall(payload)
         child = _read_int(client)
     except (OSError, ValueError):
@@ -171,7 +208,7 @@ def _ask(client: socket.socket, argv: list[str]) -> int | None:
     return code
 
 
-def _read_int(conn: socket.socket) -> int | None:
+def _read_int(conn: _socket.socket) -> int | None:
     data = b""
     while len(data) < _INT.size:
         chunk = conn.recv(_INT.size - len(data))
@@ -261,6 +298,8 @@ def serve(path: str, idle: float, run: Callable[[list[str]], int]) -> None:
 
 
 def _listen(path: str) -> socket.socket | None:
+    import socket
+
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     mask = os.umask(0o177)
     try:
@@ -307,7 +346,7 @@ def _reap(children: set[int]) -> None:
 def _receive(conn: socket.socket) -> tuple[dict, list[int]] | None:
     """The request on ``conn`` and the caller's three streams, when the caller is this
     user and the request is whole (else None, nothing left open)."""
-    import json
+    import socket
 
     fds: list[int] = []
     try:
@@ -322,10 +361,10 @@ def _receive(conn: socket.socket) -> tuple[dict, list[int]] | None:
                 if not chunk:
                     break
                 data += chunk
-            request = json.loads(data) if len(data) == size and len(fds) == 3 else None
-            if isinstance(request, dict):
+            request = decode_request(data) if len(data) == size and len(fds) == 3 else None
+            if request is not None:
                 return request, fds
-    except (OSError, ValueError):
+    except (OSError, ValueError, UnicodeError):
         pass
     for fd in fds:
         os.close(fd)
