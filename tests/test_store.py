@@ -392,3 +392,44 @@ def test_remembered_statuses_span_many_rows(corpus: Path, tmp_path: Path,
     with sqlite3.connect(root / STORE) as db:
         db.execute("DELETE FROM rows WHERE ns = 'verify-records' AND key = 'records/2'")
     assert statuses()[:3] == first[:3]
+
+
+def test_checked_rows_held_compact_decode_to_the_values_a_later_run_reads(
+        tmp_path: Path) -> None:
+    """A check hands each record's row on as the JSON the store keeps (``Encoded``: the
+    row written is that text, byte for byte) and holds the facts as that text, in
+    compressed blocks while it waits for its verify; decoded, they equal what a later
+    run reads from the store, in the same order, with equal strings made one object."""
+    from supervision.cache import Cache, Encoded
+    from supervision.problems import Problem
+    from supervision.record_check import CHUNK, _encoded, decode_rows, hold_rows
+
+    found = [Problem("records/a.yaml", 3, 5, "RULE-X", "error", "m é", "h")]
+    facts = [None if i % 7 == 3 else {
+        "date": f"2026-09-{i % 28 + 1:02d}", "status": "held", "supervisees": ["dsl-a"],
+        "at": {"date": [i, 1]}, "actions": [{"id": f"x{i}", "due": None, "done": i % 2 == 0}],
+        "name": "Zoë", "minutes": 60.5} for i in range(2 * CHUNK + 3)]
+    rows = {f"records/r{i}.yaml": _encoded(f"records/r{i}.yaml", found, f, [i])[1]
+            for i, f in enumerate(facts)}
+    plain = {path: json.loads(text)[1] for path, text in rows.items()
+             if json.loads(text)[1] is not None}
+    (tmp_path / ".git").mkdir()
+    store = Cache(tmp_path, "check", "salt")
+    first = next(iter(rows))
+    store.put(first, "s", Encoded(rows[first]))
+    assert store.get(first, "s") == json.loads(rows[first])  # before it is saved too
+    store.save()
+    with sqlite3.connect(tmp_path / STORE) as conn:
+        assert conn.execute("SELECT value FROM rows WHERE key = ?", (first,)).fetchone() == (
+            rows[first],)
+    assert Cache(tmp_path, "check", "salt").get(first, "s") == json.loads(rows[first])
+    for compress in (True, False):
+        into: dict = {}
+        problems: list = []
+        decode_rows(hold_rows(dict(rows), compress), problems, into)
+        assert list(into.items()) == list(plain.items()) and problems == found * len(rows)
+        states = [f["status"] for f in into.values()]
+        assert all(state is states[0] for state in states)  # one string, not thousands
+    picked: dict = {}
+    decode_rows(hold_rows(dict(rows), True), [], picked, pick=lambda f: {"date": f["date"]})
+    assert picked == {path: {"date": f["date"]} for path, f in plain.items()}

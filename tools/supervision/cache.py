@@ -106,6 +106,18 @@ def gc_paused(rows: int) -> Iterator[None]:
         gc.enable()
 
 
+class Encoded:
+    """A value already written as its stored JSON (compact separators, as every row is):
+    ``put`` keeps the text as it is and the row is written from it, so a process that
+    made it (a worker checking records) hands it on without it being decoded and
+    encoded again."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     """The store at ``path`` with its tables. A damaged file is only a store: it is
     deleted and made again. When even that fails (a read-only folder), an in-memory
@@ -243,6 +255,8 @@ class Cache:
     def get(self, key: str, stamp: Any) -> Any:
         if key in self._put:
             put_stamp, value, _people = self._put[key]
+            if isinstance(value, Encoded):
+                value = json.loads(value.text)
             return value if put_stamp == stamp else None
         if self._clear or key in self._drop:
             return None
@@ -337,6 +351,7 @@ class Cache:
 
     # -- writing ---------------------------------------------------------------------
     def put(self, key: str, stamp: Any, value: Any, people: list[str] | None = None) -> None:
+        """``value``: any JSON value, or :class:`Encoded` (its JSON already written)."""
         self._put[key] = (stamp, value, people)
         self._drop.discard(key)
 
@@ -410,8 +425,8 @@ class Cache:
         """Rows as SQLite takes them, each encoded only when it is written (tens of
         thousands of rows' JSON never sits in memory at once)."""
         for key, stamp, value in rows:
-            yield (self.ns, key, self.salt, _stamp_text(stamp),
-                   json.dumps(value, separators=(",", ":")))
+            yield (self.ns, key, self.salt, _stamp_text(stamp), value.text if isinstance(
+                value, Encoded) else json.dumps(value, separators=(",", ":")))
 
     def write(self, rows: Iterable[tuple[str, Any, Any]], replace: bool = False) -> None:
         """Write ``rows`` (key, stamp, value) now, in one transaction with what was ``put``

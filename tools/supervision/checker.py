@@ -23,7 +23,7 @@ from supervision.cache import Cache, salt, stamp
 from supervision.config import CONFIG_FILE, PEOPLE_FILE
 from supervision.forms.facts import FACTS_VERSION, people_of
 from supervision.problems import ERROR, Problem
-from supervision.record_check import _check_many, _row, check_record
+from supervision.record_check import _row, check_and_store, check_record, decode_rows
 from supervision.repo import RECORD_DIRS, RecordsRepo, is_record_path
 
 if TYPE_CHECKING:
@@ -166,12 +166,16 @@ class Checker:
         return self._stamps[relpath]
 
     def records(self, relpaths: list[str], keep: set[str] | None = None,
-                pick: FactsPick | None = None) -> CheckResult:
+                pick: FactsPick | None = None,
+                wait: Callable[[], None] | None = None) -> CheckResult:
         """Findings and facts for these record paths, reusing the store for many files.
 
         ``keep``: only findings at these paths are wanted (facts come for every path).
         ``pick``: what the result keeps of each record's facts, applied as each stored row
-        is read (the store keeps them whole), so the whole facts are never all held."""
+        is read (the store keeps them whole), so the whole facts are never all held.
+        The facts of records checked now are held as their stored JSON until every
+        record is read (``wait`` is called then: a cold check's verify ends first, so
+        the two processes' peaks never add up), and decoded after."""
         result = CheckResult()
         use_cache = self.use_cache and self._record_count() >= CACHE_MIN_FILES
         cache = Cache(self.repo.root, "check", self._salt()) if use_cache else None
@@ -198,18 +202,9 @@ class Checker:
         # Sign-off's facts of each version parsed here go to the store too, so a
         # verify (the time rules run one) never parses these versions again.
         versions = self._versions_store() if cache is not None and todo else None
-        for relpath, found_now, facts, version in _check_many(
-                self.repo, todo, self.privacy, signing=versions is not None):
-            problems += found_now
-            if facts is not None:
-                facts_by_path[relpath] = facts if pick is None else pick(facts)
-            st = self._stamps.get(relpath)
-            if cache is not None and st is not None:
-                rows = [_row(p) for p in found_now]
-                cache.put(relpath, st, (rows, facts), people=people_of(facts))
-                self._refreshed.add(relpath)
-                if versions is not None and version is not None:
-                    versions.put(st, "", version)
+        # held as their stored rows (JSON) until every record is read, decoded after
+        held = check_and_store(self.repo, todo, self.privacy, self._stamps, cache, versions,
+                               compress=wait is not None, stored=self._refreshed)
         if versions is not None:
             versions.save()
             versions.close()
@@ -219,16 +214,20 @@ class Checker:
                 cache.prune(set(relpaths))
             cache.save()
             cache.close()
+        if wait is not None:
+            wait()
+        decode_rows(held, problems, facts_by_path, pick)
         return result
 
-    def _verify_alongside(self) -> Any:
+    def _verify_alongside(self) -> Callable[[], None] | None:
         """A cold whole check verifies in another process while reading the records
-        (see :mod:`supervision.signing.background`)."""
+        (see :mod:`supervision.signing.background`): what waits for it, or None."""
         if not (self.cross_rules and self.use_cache) or self.repo.config is None:
             return None
-        from supervision.signing.background import start
+        from supervision.signing.background import finish, start
 
-        return start(self.repo)
+        helper = start(self.repo)
+        return None if helper is None else lambda: finish(helper)
 
     def _versions_store(self) -> Cache | None:
         """The shared store of sign-off's facts per record version, when the repository
@@ -306,13 +305,8 @@ class Checker:
         if paths is None:
             wanted = None
             all_records = self.repo_files()
-            helper = self._verify_alongside()
-            result = self.records(all_records)
+            result = self.records(all_records, wait=self._verify_alongside())
             self._rows_fit = True
-            if helper is not None:
-                from supervision.signing.background import finish
-
-                finish(helper)
             result.problems = config_problems + result.problems
             result.checked = len(all_records)
         else:

@@ -13,13 +13,16 @@ once). With ``signing`` each file also gives what sign-off needs of its version
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterable
+import zlib
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from supervision.cache import Cache, Encoded, gc_paused
 from supervision.forms.definition import KINDS, Form
-from supervision.forms.facts import extract
+from supervision.forms.facts import extract, people_of
 from supervision.forms.record_rules import check_record_rules
 from supervision.forms.validate import Context, validate
 from supervision.forms.yamlparse import Document, parse_file
@@ -29,6 +32,7 @@ from supervision.rules import problem
 
 PARALLEL_THRESHOLD = 400
 CHUNK = 250
+SAVE_EVERY = 8 * CHUNK  # records checked between saves of their rows
 
 
 def check_record(repo: RecordsRepo, relpath: str, privacy: bool = True,
@@ -161,8 +165,117 @@ def _sealed(repo: RecordsRepo, relpath: str, doc: Document, form: Form) -> list[
 _WORKER_REPO: RecordsRepo | None = None
 _WORKER_OPTIONS = (True, False)  # privacy, signing
 
-#: One checked file: path, findings, facts, and sign-off's facts of this version.
-Checked = tuple[str, list[Problem], dict[str, Any] | None, list[Any] | None]
+#: One checked file: path, its stored row as JSON (``[findings, facts]``, what the check
+#: store keeps), the people its facts name (the store's index) and sign-off's facts of
+#: this version as JSON (None without ``signing``).
+Checked = tuple[str, str, list[str], str | None]
+
+
+def _encoded(relpath: str, found: list[Problem], facts: dict[str, Any] | None,
+             version: list[Any] | None) -> Checked:
+    """One checked file as it is handed on: its findings and facts only as JSON text, a
+    tenth of their size as objects, so that the process reading tens of thousands of
+    records holds them compact until they are wanted (see :func:`decode_rows`), and
+    makes no object that outlives the reading in between the many that do not."""
+    return (relpath, json.dumps([[_row(p) for p in found], facts], separators=(",", ":")),
+            people_of(facts),
+            None if version is None else json.dumps(version, separators=(",", ":")))
+
+
+#: Checked files' stored rows held in blocks: the paths, and their rows as one JSON list
+#: (``[row,row,...]``), compressed while a cold check waits for its verify.
+Held = list[tuple[list[str], bytes]]
+
+
+def hold_rows(rows: dict[str, str], compress: bool) -> Held:
+    """``rows`` (path -> stored row, emptied as it goes) in blocks of :data:`CHUNK`,
+    each block's JSON compressed when ``compress``: a tenth of the text's size, for a
+    check that holds them while another process (its verify) reaches its peak."""
+    held: Held = []
+    paths = list(rows)
+    for start in range(0, len(paths), CHUNK):
+        block = paths[start:start + CHUNK]
+        text = ("[" + ",".join(rows.pop(p) for p in block) + "]").encode()
+        held.append((block, zlib.compress(text, 1) if compress else text))
+    return held
+
+
+def _give_back() -> None:
+    """Memory freed so far returned to the system where the C library keeps it (glibc
+    keeps the area the worker pool's result thread allocated the rows in, tens of MiB,
+    after every row in it is freed): a waiting check then holds only what it uses."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError, TypeError):  # not glibc: nothing to ask
+        pass
+
+
+def check_and_store(repo: RecordsRepo, paths: list[str], privacy: bool,
+                    stamps: dict[str, str | None], cache: Cache | None,
+                    versions: Cache | None, compress: bool, stored: set[str]) -> Held:
+    """Check ``paths`` (in worker processes when many), each row put in ``cache`` at its
+    stamp (its path then added to ``stored``) and sign-off's facts of the version in
+    ``versions`` (saved by the caller): the rows held for :func:`decode_rows`.
+
+    ``cache`` is saved every :data:`SAVE_EVERY` records and those records' rows held
+    (:func:`hold_rows`, compressed when ``compress``), so the texts of every record are
+    never in memory at once: the memory freed is reused by the next ones. (``versions``
+    is saved once, after: a verify running meanwhile reads that store all at once when
+    it first needs it, and would parse again every version saved after that.)"""
+    held: Held = []
+    block: dict[str, str] = {}
+    for relpath, row, people, version in _check_many(repo, paths, privacy,
+                                                      signing=versions is not None):
+        block[relpath] = row
+        stamp = stamps.get(relpath)
+        if cache is not None and stamp is not None:
+            cache.put(relpath, stamp, Encoded(row), people=people)
+            stored.add(relpath)
+            if versions is not None and version is not None:
+                versions.put(stamp, "", Encoded(version))
+        if len(block) >= SAVE_EVERY:
+            held += _saved(block, cache, compress)
+    held += _saved(block, cache, compress)
+    if compress:
+        _give_back()
+    return held
+
+
+def _saved(block: dict[str, str], cache: Cache | None, compress: bool) -> Held:
+    if cache is not None:
+        cache.save()
+    return hold_rows(block, compress)
+
+
+def decode_rows(held: Held, problems: list[Problem], into: dict[str, dict[str, Any]],
+                pick: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
+    """The findings (onto ``problems``) and facts (into ``into``, ``pick``: what is kept
+    of each) of rows held by :func:`hold_rows`, in order, each block let go of once
+    read: the same values a later run reads from the store. One block is decoded at once (its dicts share their
+    keys) and equal strings are made one object (the dates, people and states that
+    tens of thousands of records repeat), so the facts take about half the memory."""
+    same: dict[str, str] = {}
+    with gc_paused(len(held) * CHUNK):
+        while held:
+            block, data = held.pop(0)
+            text = (zlib.decompress(data) if data[:1] != b"[" else data).decode()
+            for relpath, (found, facts) in zip(block, json.loads(text), strict=True):
+                problems += [Problem(*row) for row in found]
+                if facts is not None:
+                    _share(facts, same)
+                    into[relpath] = facts if pick is None else pick(facts)
+
+
+def _share(value: dict[str, Any] | list[Any], same: dict[str, str]) -> None:
+    """Every string inside ``value`` replaced by the first equal one seen (``same``)."""
+    for key, item in (value.items() if isinstance(value, dict) else enumerate(value)):
+        kind = type(item)
+        if kind is str:
+            value[key] = same.setdefault(item, item)  # type: ignore[index]
+        elif kind is dict or kind is list:
+            _share(item, same)
 
 
 def _worker_init(root: str, privacy: bool, signing: bool, stored: bool = False) -> None:
@@ -172,14 +285,10 @@ def _worker_init(root: str, privacy: bool, signing: bool, stored: bool = False) 
     _WORKER_OPTIONS = (privacy, signing)
 
 
-def _worker(paths: list[str]) -> list[tuple[str, list[list[Any]], dict[str, Any] | None,
-                                            list[Any] | None]]:
+def _worker(paths: list[str]) -> list[Checked]:
     assert _WORKER_REPO is not None
-    out = []
-    for relpath in paths:
-        found, facts, version = _check_file(_WORKER_REPO, relpath, *_WORKER_OPTIONS)
-        out.append((relpath, [_row(p) for p in found], facts, version))
-    return out
+    return [_encoded(relpath, *_check_file(_WORKER_REPO, relpath, *_WORKER_OPTIONS))
+            for relpath in paths]
 
 
 def _check_many(repo: RecordsRepo, paths: list[str], privacy: bool = True,
@@ -187,7 +296,7 @@ def _check_many(repo: RecordsRepo, paths: list[str], privacy: bool = True,
     workers = min(os.cpu_count() or 1, 8)
     if len(paths) < PARALLEL_THRESHOLD or workers < 2:
         for relpath in paths:
-            yield relpath, *_check_file(repo, relpath, privacy, signing)
+            yield _encoded(relpath, *_check_file(repo, relpath, privacy, signing))
         return
     chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
     from concurrent.futures import ProcessPoolExecutor  # only when many files are read
@@ -196,9 +305,10 @@ def _check_many(repo: RecordsRepo, paths: list[str], privacy: bool = True,
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"),
                              initializer=_worker_init,
                              initargs=(str(repo.root), privacy, signing, repo.stored)) as pool:
-        for batch in pool.map(_worker, chunks):
-            for relpath, rows, facts, version in batch:
-                yield relpath, [Problem(*row) for row in rows], facts, version
+        for chunk, batch in zip(chunks, pool.map(_worker, chunks), strict=True):
+            # this process's own path strings (the workers' copies are let go of)
+            for relpath, (_path, row, people, signoff) in zip(chunk, batch, strict=True):
+                yield relpath, row, people, signoff
 
 
 def _row(p: Problem) -> list[Any]:
