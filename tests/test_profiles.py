@@ -146,17 +146,19 @@ def test_profiles_are_portable_yaml(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", BUILTIN_PROFILES)
-def test_a_built_in_profile_read_once_is_the_same_for_every_caller(name: str) -> None:
-    """Built-in profiles are read once per process (the resident checker reads them
-    before it forks): each caller still gets the profile as read, and a list of problems
-    of its own."""
-    from supervision.forms.definition import _load_profile
+def test_a_built_in_profile_is_parsed_once_and_each_caller_gets_its_own(name: str) -> None:
+    """The package's profile files are parsed once per process (the resident checker
+    parses them before it forks): the document is the same object each time, the
+    profile made from it equals a fresh one, and each caller has its own problems."""
+    from supervision.forms.profile_files import BUILT_IN, parse_built_in, parse_profile
     from supervision.problems import Problem
 
     first, problems = load_profile(name)
     problems.append(Problem(path="x", line=1, col=1, rule="R", severity="error",
                             message="a caller's own"))
     again, problems_again = load_profile(name)
-    fresh, fresh_problems = _load_profile(f"{name}.yml")
-    assert again is first and again == fresh
-    assert problems_again == fresh_problems and len(problems) == len(problems_again) + 1
+    assert again == first and len(problems) == len(problems_again) + 1
+    doc, _ = parse_built_in(f"{name}.yml")
+    assert parse_built_in(f"{name}.yml")[0] is doc
+    fresh, _ = parse_profile(BUILT_IN / f"{name}.yml")
+    assert fresh is not None and doc is not None and fresh.data == doc.data

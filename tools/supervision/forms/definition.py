@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from supervision.forms.yamlparse import Document, KeyPath, parse_bytes
+from supervision.forms.profile_files import parse_built_in, parse_profile
+from supervision.forms.yamlparse import Document, KeyPath
 from supervision.problems import Problem
 from supervision.rules import problem
 
@@ -337,32 +338,6 @@ class _Reader:
         )
 
 
-_BUILT_IN = Path(__file__).resolve().parent / "profiles"
-
-
-def _read_text(source: str | Path) -> tuple[bytes, str]:
-    if isinstance(source, Path):
-        return source.read_bytes(), str(source)
-    # The package is installed as files (a wheel, or the source tree), so the built-in
-    # profiles sit beside this module: read directly, without importlib.resources and
-    # the zip machinery it imports (a tenth of a one-record check's imports).
-    return (_BUILT_IN / source).read_bytes(), f"<built-in>/profiles/{source}"
-
-
-def _parse(source: str | Path) -> tuple[Document | None, list[Problem]]:
-    try:
-        raw, display = _read_text(source)
-    except OSError as exc:
-        return None, [problem("PROFILE-UNKNOWN", str(source), 1, 1,
-                              f"cannot read the profile: {exc.strerror or exc}")]
-    doc, problems = parse_bytes(raw, display)
-    if doc is not None and not isinstance(doc.data, dict):
-        problems.append(problem("PROFILE-INVALID", display, 1, 1,
-                                "a profile must be a mapping of settings"))
-        return None, problems
-    return doc, problems
-
-
 def load_core() -> tuple[dict[str, dict[str, Any]], dict[str, tuple[Field, ...]], list[Problem]]:
     """The core record kinds (file, signers, fields) and the configuration forms.
 
@@ -376,7 +351,7 @@ def load_core() -> tuple[dict[str, dict[str, Any]], dict[str, tuple[Field, ...]]
 
 @functools.cache
 def _load_core() -> tuple[dict[str, dict[str, Any]], dict[str, tuple[Field, ...]], list[Problem]]:
-    doc, problems = _parse("core.yml")
+    doc, problems = parse_built_in("core.yml")
     if doc is None:
         return {}, {}, problems
     reader = _Reader(doc)
@@ -436,22 +411,10 @@ def load_profile(source: str | Path) -> tuple[Profile | None, list[Problem]]:
                                   f"there is no built-in profile called {source!r}",
                                   hint=f"Use one of: {', '.join(BUILTIN_PROFILES)}, or the "
                                   "path of a profile file in this repository.")]
-        profile, found = _built_in_profile(source)
-        return profile, list(found)
-    return _load_profile(source)
-
-
-@functools.cache
-def _built_in_profile(name: str) -> tuple[Profile | None, tuple[Problem, ...]]:
-    """A built-in profile, read once per process (it is the package's own data, like
-    core.yml; the resident checker reads both before it forks)."""
-    profile, problems = _load_profile(f"{name}.yml")
-    return profile, tuple(problems)
-
-
-def _load_profile(source: str | Path) -> tuple[Profile | None, list[Problem]]:
+        source = f"{source}.yml"
     core_kinds, _config, problems = load_core()
-    doc, parse_problems = _parse(source)
+    doc, parse_problems = (parse_built_in(source) if isinstance(source, str)
+                           else parse_profile(source))
     problems = problems + parse_problems
     if doc is None:
         return None, problems
