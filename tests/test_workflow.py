@@ -49,6 +49,9 @@ class Person:
         env.update(HOME=str(self.home), GNUPGHOME=str(self.gnupg),
                    PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
                    GIT_CONFIG_NOSYSTEM="1", SUPERVISION_TODAY=TODAY,
+                   # fresh processes, as in the rest of the suite (test_resident.py
+                   # covers the resident checker, in folders of its own)
+                   SUPERVISION_RESIDENT="0",
                    PRE_COMMIT_HOME=str(self.home / ".pre-commit"))
         return env
 
