@@ -66,6 +66,32 @@ def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None,
     return Result(done.returncode, done.stdout, done.stderr)
 
 
+def on_terminal(*args: str, cwd: Path, env: dict[str, str]) -> tuple[int, str, str]:
+    """Run ``supervision ARGS`` with its output on a real pseudo-terminal, as a person
+    sees it (coloured): the exit code, what the terminal showed, and stderr."""
+    import pty
+
+    env = dict(env, TERM="xterm-256color")
+    env.pop("NO_COLOR", None)
+    controller, terminal = pty.openpty()
+    try:
+        done = subprocess.run([SUPERVISION, *args], cwd=cwd, env=env, stdout=terminal,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(terminal)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # the terminal's other end is closed: all was read
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(controller)
+    return done.returncode, b"".join(chunks).decode("utf-8", "replace"), done.stderr
+
+
 def digest_tree(root: Path) -> dict[str, str]:
     """Content hash of every file outside .git: proves a command changed nothing."""
     out = {}

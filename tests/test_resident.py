@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pty
 import shutil
 import socket
 import stat
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SUPERVISION, RecordsRepoFixture, git_env, make_repo, run_cli
+from conftest import RecordsRepoFixture, git_env, make_repo, on_terminal, run_cli
 
 ANSWERED = "supervision: answered by the resident checker (process "
 
@@ -139,32 +138,13 @@ def test_each_command_takes_the_callers_folder_and_environment(
     assert len(_residents(run_dir)) == 1
 
 
-def _on_terminal(cwd: Path, env: dict[str, str]) -> tuple[str, str]:
-    env = dict(env, TERM="xterm-256color")
-    env.pop("NO_COLOR", None)
-    controller, terminal = pty.openpty()
-    done = subprocess.run([SUPERVISION, "status"], cwd=cwd, env=env, stdout=terminal,
-                          stderr=subprocess.PIPE, text=True, timeout=120)
-    os.close(terminal)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(controller, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(controller)
-    return b"".join(chunks).decode("utf-8", "replace"), done.stderr
-
-
 def test_a_terminal_caller_gets_the_terminal_output(agenda_repo: RecordsRepoFixture,
                                                     run_dir: Path) -> None:
     _scene(agenda_repo)
     _started(agenda_repo, run_dir)
-    here, _err = _on_terminal(agenda_repo.root, _env(run_dir, SUPERVISION_RESIDENT="0"))
-    there, err = _on_terminal(agenda_repo.root, _env(run_dir))
+    _code, here, _err = on_terminal("status", cwd=agenda_repo.root,
+                                    env=_env(run_dir, SUPERVISION_RESIDENT="0"))
+    _code, there, err = on_terminal("status", cwd=agenda_repo.root, env=_env(run_dir))
     assert ANSWERED in err
     assert "\x1b[" in there and there == here
 

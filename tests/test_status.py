@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import pty
 import subprocess
 import sys
 
-from conftest import SUPERVISION, RecordsRepoFixture, add_planned_sessions, git_env
+from conftest import RecordsRepoFixture, add_planned_sessions, git_env, on_terminal
 from timeline import Timeline, items
 
 
@@ -103,25 +101,9 @@ def test_table_has_summary_first_and_colour_only_on_a_terminal(agenda_repo: Reco
     assert any(line.startswith("Sam Sample (dsl-sample") for line in lines)
     assert any("overdue" in line and "2026-10-30" in line for line in lines)
     # On a terminal (a real pseudo-terminal), the same report is coloured.
-    env = git_env()
-    env.pop("NO_COLOR", None)
-    env["TERM"] = "xterm-256color"
-    controller, terminal = pty.openpty()
-    done = subprocess.run([SUPERVISION, "status", "--today", "2026-11-22"], cwd=t.root, env=env,
-                          stdout=terminal, stderr=subprocess.PIPE, timeout=60)
-    os.close(terminal)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(controller, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(controller)
-    shown = b"".join(chunks).decode("utf-8", "replace")
-    assert done.returncode == 0, done.stderr
+    code, shown, err = on_terminal("status", "--today", "2026-11-22", cwd=t.root,
+                                   env=git_env())
+    assert code == 0, err
     assert "\x1b[" in shown and "Test Trust, 2026-11-22" in shown
     # Piped, the text is written without rich; it is exactly what rich shows, uncoloured.
     import re
