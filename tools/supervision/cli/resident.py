@@ -209,13 +209,19 @@ def _ask(client: _socket.socket, argv: list[str]) -> int | None:
 
 
 def _read_int(conn: _socket.socket) -> int | None:
+    data = _recv_exactly(conn, _INT.size)
+    return None if data is None else int(_INT.unpack(data)[0])
+
+
+def _recv_exactly(conn: _socket.socket, size: int) -> bytes | None:
+    """``size`` bytes from ``conn``, or None when the other end closes first."""
     data = b""
-    while len(data) < _INT.size:
-        chunk = conn.recv(_INT.size - len(data))
+    while len(data) < size:
+        chunk = conn.recv(size - len(data))
         if not chunk:
             return None
         data += chunk
-    return int(_INT.unpack(data)[0])
+    return data
 
 
 def start(path: str) -> None:
@@ -240,6 +246,7 @@ PRELOAD = ("supervision.cli.check", "supervision.cli.status", "supervision.check
            "supervision.forms.scaffold", "concurrent.futures.process", "csv",
            "importlib.util", "json", "multiprocessing.popen_fork",
            "multiprocessing.synchronize", "textwrap", "unicodedata", "yaml")
+
 
 def _preload() -> None:
     """Import what check and status use, and read the package's own forms and built-in
@@ -355,13 +362,9 @@ def _receive(conn: socket.socket) -> tuple[dict, list[int]] | None:
             conn.settimeout(5.0)
             head, fds, _flags, _addr = socket.recv_fds(conn, _INT.size, 3)
             size = int(_INT.unpack(head)[0]) if len(head) == _INT.size else -1
-            data = b""
-            while len(fds) == 3 and 0 < size <= _MAX_REQUEST and len(data) < size:
-                chunk = conn.recv(size - len(data))
-                if not chunk:
-                    break
-                data += chunk
-            request = decode_request(data) if len(data) == size and len(fds) == 3 else None
+            data = (_recv_exactly(conn, size)
+                    if len(fds) == 3 and 0 < size <= _MAX_REQUEST else None)
+            request = None if data is None else decode_request(data)
             if request is not None:
                 return request, fds
     except (OSError, ValueError, UnicodeError):
