@@ -301,6 +301,12 @@ def test_the_flat_path_sees_every_change_git_can_make(corpus: Path, tmp_path: Pa
     asked = [line for line in edited.splitlines() if " rev-parse " in line
              and "HEAD^{commit}" in line and "is-shallow" not in line]
     assert len(asked) == 1, asked
+    # the whole check left the marked commit for the next one's head start
+    # (signing.head_start), and that check took the diff-index it started, not a second
+    marked = (root / ".git" / "supervision" / "head-start").read_text().strip()
+    assert marked == subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, text=True,
+                                    capture_output=True, check=True).stdout.strip()
+    assert edited.count(" diff-index ") == 1, edited
     # 1. a new file outside git
     (root / copy).write_text(text)
     assert same_as_whole() != alone

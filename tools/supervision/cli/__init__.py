@@ -221,6 +221,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = resident.forward(sys.argv[1:])
             if code is not None:
                 return code
+        from supervision.signing.head_start import started
+
+        # git starts on check's first question while the rest is imported
+        with started(named):
+            return _run(argv, named)
+    return _run(argv, named)
+
+
+def _run(argv: Sequence[str] | None, named: str | None) -> int:
     parser = build_parser(named)
     try:
         args = parser.parse_args(argv)

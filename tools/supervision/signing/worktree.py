@@ -42,8 +42,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from supervision.cache import Cache, stamp
+from supervision.cache import Cache, cache_dir, stamp
 from supervision.repo import RECORD_DIRS, is_record_path
+from supervision.signing.head_start import GIT, diff_command, remember
 
 MARK_NAMESPACE = "check-mark"
 #: A folder whose time is this close to when it was read may change unseen (see above).
@@ -53,7 +54,7 @@ UNSURE = -1
 #: More records than this differing from the marked commit: reading every stamp is as quick.
 MAX_DIFFERING = 3000
 _MOD = 1 << 256
-_GIT = ("git", "-c", "core.quotePath=false", "--literal-pathspecs")
+_GIT = GIT
 
 
 @dataclass
@@ -113,8 +114,6 @@ def folder_times_move(root: Path) -> bool:
     ``update-index --test-untracked-cache`` asks: not so on some (FAT, some network
     shares). Tried in a throwaway folder of the store, never among the records."""
     import tempfile
-
-    from supervision.cache import cache_dir
 
     base = cache_dir(root)
     try:
@@ -193,14 +192,19 @@ def updated_digest(digest: int, before: dict[str, str], after: dict[str, str]) -
     return digest % _MOD
 
 
-def _git_all(root: Path, *commands: tuple[str, ...]) -> list[bytes | None]:
+def _git_all(root: Path, *commands: tuple[str, ...], early: bool = False
+             ) -> list[bytes | None]:
     """git commands run side by side (each stats thousands of files): their outputs,
-    None for one that failed."""
+    None for one that failed. ``early``: the first may have been started already, by
+    :mod:`supervision.signing.head_start`."""
+    from supervision.signing import head_start
+
     running: list[subprocess.Popen[bytes]] = []
     try:
-        for args in commands:
-            running.append(subprocess.Popen([*_GIT, *args], cwd=root, stdout=subprocess.PIPE,
-                                            stderr=subprocess.DEVNULL))
+        for number, args in enumerate(commands):
+            found = head_start.take(root, (*_GIT, *args)) if early and not number else None
+            running.append(found or subprocess.Popen(
+                [*_GIT, *args], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL))
     except OSError:
         for process in running:
             process.kill()
@@ -233,14 +237,16 @@ def differing_from(root: Path, commit: str, dirs: tuple[str, ...],
     None when git cannot say (not a repository, an unknown commit)."""
     from supervision.signing.gitio import settle_index
 
-    settle_index(root, dirs)  # a sealing clone just checked out: git's index settled once
+    # a sealing clone just checked out: git's index settled once (then what was started
+    # early, before it was, is not taken)
+    early = not settle_index(root, dirs)
     folders = dirs if look_in is None else tuple(look_in)
-    diff = ("diff-index", "--raw", "-z", "--no-renames", "--relative", commit, "--", *dirs)
+    diff = diff_command(commit, dirs)[len(_GIT):]
     if folders:
         changed, untracked = _git_all(root, diff, ("ls-files", "--others", "-z", "--",
-                                                   *folders))
+                                                   *folders), early=early)
     else:
-        changed, untracked = _git_all(root, diff)[0], b""
+        changed, untracked = _git_all(root, diff, early=early)[0], b""
     if changed is None or untracked is None:
         return None
     found: dict[str, str | None] = {}
@@ -344,6 +350,7 @@ def leave_mark(root: Path, salt: str, head: str, count: int, digest: int, stale:
                     folders)
         marks.put("mark", [], mark.as_value())
         marks.save()
+        remember(cache_dir(root), head)  # the next check asks git about it early
     finally:
         cache.close()
         marks.close()
