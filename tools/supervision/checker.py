@@ -204,7 +204,8 @@ class Checker:
         versions = self._versions_store() if cache is not None and todo else None
         # held as their stored rows (JSON) until every record is read, decoded after
         held = check_and_store(self.repo, todo, self.privacy, self._stamps, cache, versions,
-                               compress=wait is not None, stored=self._refreshed)
+                               compress=wait is not None, stored=self._refreshed,
+                               cores_taken=0 if wait is None else 1)
         if versions is not None:
             versions.save()
             versions.close()
