@@ -784,8 +784,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     add_scale_arguments(parser)
     parser.add_argument("--today", type=dt.date.fromisoformat, default=TODAY)
     parser.add_argument("--runs", type=int, default=3, help="runs of our commands (median)")
-    parser.add_argument("--anchor-runs", type=int, default=1,
-                        help="runs of check-jsonschema and git log (0 skips them)")
+    parser.add_argument("--anchor-runs", type=int, default=None,
+                        help="runs of check-jsonschema and git log (0 skips them; default "
+                        "1, or 0 with --anchors-from)")
     parser.add_argument("--write", type=Path, default=ROOT / "docs" / "performance.md",
                         help="the page whose generated section is replaced")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
@@ -802,6 +803,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help="measure nothing: write the table from an earlier run's --json")
     args = parser.parse_args(argv)
     args.corpus = args.corpus.resolve()
+    if args.anchor_runs is None:  # anchors taken from an earlier run are not measured again
+        args.anchor_runs = 0 if args.anchors_from else 1
     return args
 
 

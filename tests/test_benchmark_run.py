@@ -185,6 +185,15 @@ def _measures(run: ModuleType, **figures: tuple[float, int]) -> dict:
     return measures
 
 
+def test_anchors_taken_from_an_earlier_run_are_not_measured_again() -> None:
+    """git log over a whole corpus takes over an hour: --anchors-from skips it unless
+    --anchor-runs asks for it."""
+    run = _import("run")
+    assert run.parse(["--anchors-from", "earlier.json"]).anchor_runs == 0
+    assert run.parse([]).anchor_runs == 1
+    assert run.parse(["--anchors-from", "earlier.json", "--anchor-runs", "2"]).anchor_runs == 2
+
+
 def test_targets_and_ratios_come_from_the_figures() -> None:
     """Made-up figures: each row's ratio and verdict follow from them."""
     run = _import("run")
