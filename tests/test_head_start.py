@@ -109,4 +109,4 @@ def test_an_answer_not_taken_is_stopped_when_the_command_ends(clone) -> None:
 
 def test_the_head_start_asks_about_the_record_folders_check_asks_about() -> None:
     assert head_start.DIRS == RECORD_DIRS
-    assert head_start.GIT == worktree._GIT
+    assert head_start.GIT == worktree.GIT

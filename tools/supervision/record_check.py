@@ -297,8 +297,7 @@ def _worker(paths: list[str]) -> list[Checked]:
 def _check_many(repo: RecordsRepo, paths: list[str], privacy: bool = True,
                 signing: bool = False, cores_taken: int = 0) -> Iterable[Checked]:
     # One worker per core that is free (on two cores beside a cold check's verify: none,
-    # this process reads them; measured 46-48 s against 51-56 s with two workers, as
-    # four processes then shared two cores).
+    # this process reads them, rather than four processes sharing two cores).
     workers = min((os.cpu_count() or 1) - cores_taken, 8)
     if len(paths) < PARALLEL_THRESHOLD or workers < 2:
         for relpath in paths:

@@ -8,8 +8,8 @@ GnuPG keyring (``keyring``, python-gnupg), who may sign at a point in history
 with its result types in ``analysis``), one record's audit trail for
 ``supervision history`` (``history``), the days each record was committed
 (``commit_dates``), which records differ from what the store last matched
-(``worktree``, its first git question started early by ``head_start``), sign-off dates as the time rules and reports see them
-(``signoff_dates``) and the pre-receive gate on the git server (``gate``).
+(``worktree``, its first git question started early by ``head_start``), sign-off
+dates as the time rules and reports see them (``signoff_dates``) and the pre-receive gate on the git server (``gate``).
 
 Entry points: ``verify.Verifier``, ``history.record_history``,
 ``signoff_dates.signoff_source`` / ``signoff_dates.collect``,

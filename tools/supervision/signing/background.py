@@ -5,7 +5,8 @@ needs a cold verify (the time rules judge deadlines by verified sign-offs) and e
 record's history dates. Both are a single process's work, while reading the records
 is spread over the cores; run one after the other, one core sits idle through the
 verify. So the verify takes one core and the records are read on the others (on two
-cores, by the check's own process: four processes sharing two was slower). :func:`start` begins both in a forked process (which opens its own store
+cores, by the check's own process: four processes sharing two was slower).
+:func:`start` begins both in a forked process (which opens its own store
 connections and git processes, uses none of this one's, and ends with ``os._exit``,
 so nothing of this process is closed or flushed twice) and :func:`finish` waits; the
 results reach the time rules through the store (``signoffs`` and ``history`` rows),

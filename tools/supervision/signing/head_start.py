@@ -101,7 +101,7 @@ def started(command: str | None, folder: Path | None = None) -> Iterator[None]:
         yield
     finally:
         _STARTED.reset(token)
-        if process.returncode is None and process.poll() is None:
+        if process.poll() is None:
             process.kill()
         process.wait()
         if process.stdout is not None:

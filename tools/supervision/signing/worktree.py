@@ -44,7 +44,7 @@ from typing import Any
 
 from supervision.cache import Cache, cache_dir, stamp
 from supervision.repo import RECORD_DIRS, is_record_path
-from supervision.signing.head_start import GIT, diff_command, remember
+from supervision.signing.head_start import GIT, diff_command, remember, take
 
 MARK_NAMESPACE = "check-mark"
 #: A folder whose time is this close to when it was read may change unseen (see above).
@@ -54,7 +54,6 @@ UNSURE = -1
 #: More records than this differing from the marked commit: reading every stamp is as quick.
 MAX_DIFFERING = 3000
 _MOD = 1 << 256
-_GIT = GIT
 
 
 @dataclass
@@ -192,19 +191,16 @@ def updated_digest(digest: int, before: dict[str, str], after: dict[str, str]) -
     return digest % _MOD
 
 
-def _git_all(root: Path, *commands: tuple[str, ...], early: bool = False
-             ) -> list[bytes | None]:
-    """git commands run side by side (each stats thousands of files): their outputs,
-    None for one that failed. ``early``: the first may have been started already, by
-    :mod:`supervision.signing.head_start`."""
-    from supervision.signing import head_start
-
-    running: list[subprocess.Popen[bytes]] = []
+def _git_all(root: Path, *commands: tuple[str, ...],
+             first: subprocess.Popen[bytes] | None = None) -> list[bytes | None]:
+    """git commands (whole command lines) run side by side (each stats thousands of
+    files): their outputs, None for one that failed. ``first``: the first command,
+    already running (started early by :mod:`supervision.signing.head_start`)."""
+    running: list[subprocess.Popen[bytes]] = [] if first is None else [first]
     try:
-        for number, args in enumerate(commands):
-            found = head_start.take(root, (*_GIT, *args)) if early and not number else None
-            running.append(found or subprocess.Popen(
-                [*_GIT, *args], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL))
+        for args in commands[len(running):]:
+            running.append(subprocess.Popen(args, cwd=root, stdout=subprocess.PIPE,
+                                            stderr=subprocess.DEVNULL))
     except OSError:
         for process in running:
             process.kill()
@@ -237,16 +233,16 @@ def differing_from(root: Path, commit: str, dirs: tuple[str, ...],
     None when git cannot say (not a repository, an unknown commit)."""
     from supervision.signing.gitio import settle_index
 
-    # a sealing clone just checked out: git's index settled once (then what was started
-    # early, before it was, is not taken)
-    early = not settle_index(root, dirs)
+    diff = diff_command(commit, dirs)
+    # a sealing clone just checked out: git's index settled once (then a diff-index
+    # started before it was is not taken)
+    early = None if settle_index(root, dirs) else take(root, diff)
     folders = dirs if look_in is None else tuple(look_in)
-    diff = diff_command(commit, dirs)[len(_GIT):]
     if folders:
-        changed, untracked = _git_all(root, diff, ("ls-files", "--others", "-z", "--",
-                                                   *folders), early=early)
+        changed, untracked = _git_all(root, diff, (*GIT, "ls-files", "--others", "-z",
+                                                   "--", *folders), first=early)
     else:
-        changed, untracked = _git_all(root, diff, early=early)[0], b""
+        changed, untracked = _git_all(root, diff, first=early)[0], b""
     if changed is None or untracked is None:
         return None
     found: dict[str, str | None] = {}
