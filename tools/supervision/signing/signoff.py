@@ -29,7 +29,7 @@ from typing import Any
 
 from supervision.config import CONFIG_FILE
 from supervision.forms.definition import Form, load_core
-from supervision.forms.yamlparse import KeyPath, parse_bytes
+from supervision.forms.yamlparse import KeyPath, data_of_bytes
 from supervision.repo import RecordsRepo
 
 ROLE_TRAILER = "Supervision-Role"
@@ -262,8 +262,7 @@ def record_facts(repo: RecordsRepo, raw: bytes, path: str,
                  places: dict[int, KeyPath | None] | None = None) -> RecordFacts:
     """``places`` remembers where each form (by identity) keeps disagreements."""
     max_bytes = repo.config.max_record_bytes if repo.config else 1_000_000
-    doc, _problems = parse_bytes(raw, path, max_bytes)
-    return facts_of_data(repo, doc.data if doc is not None else None, places)
+    return facts_of_data(repo, data_of_bytes(raw, max_bytes), places)
 
 
 def facts_of_data(repo: RecordsRepo, data: Any,
