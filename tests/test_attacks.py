@@ -86,6 +86,41 @@ def attack(attack_template: Attack, tmp_path: Path) -> Attack:
     return t
 
 
+def _judged_alike_with_signatures_checked_ahead(t: Attack, trust_root: str | None = None,
+                                                ) -> None:
+    """The same findings and statuses when each slice's signatures are checked ahead in
+    a forked helper (slices of two commits, so the guessed keys often miss and the
+    line's key changes fall between slices) as when every one is checked in-process;
+    and the helper did answer (fewer checks were made in this process)."""
+    from supervision.repo import RecordsRepo
+    from supervision.signing import openpgp
+    from supervision.signing.verify import Verifier
+
+    made = {"checks": 0}
+    real = openpgp.sequoia_valid
+
+    def counted(*args):
+        made["checks"] += 1
+        return real(*args)
+
+    outcomes = []
+    openpgp.sequoia_valid = counted
+    try:
+        for ahead_from in (10**9, 1):
+            made["checks"] = 0
+            repo = RecordsRepo.load(t.root)
+            a = Verifier(repo, use_cache=False, trust_root=trust_root, now=time.time(),
+                         slice_size=2, ahead_from=ahead_from).run()
+            outcomes.append(([f.as_dict() for f in a.findings],
+                             [r.as_json() for r in a.records], made["checks"]))
+    finally:
+        openpgp.sequoia_valid = real
+    (findings, records, inline), (ahead_findings, ahead_records, ahead_inline) = outcomes
+    assert ahead_findings == findings
+    assert ahead_records == records
+    assert ahead_inline < inline or inline == 0
+
+
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: f"{s.cls}-{s.id}")
 def test_attack_is_caught(scenario: Scenario, attack: Attack) -> None:
     before = attack.server_refs()
@@ -101,6 +136,7 @@ def test_attack_is_caught(scenario: Scenario, attack: Attack) -> None:
         assert set(scenario.also) <= everything, (data["errors"], data["warnings"])
         assert result.code == (1 if scenario.verify == "error" else 0), data["errors"]
         assert all(f["line"] >= 1 and f["hint"] for f in found)
+        _judged_alike_with_signatures_checked_ahead(attack, *extra[1:])
     for refspec in scenario.push:
         code, out = attack.push(refspec)
         assert "Traceback" not in out, out

@@ -41,7 +41,7 @@ from supervision.signing.trust import (
 )
 
 if TYPE_CHECKING:
-    from supervision.signing.verify import _Pass
+    from supervision.signing.line_pass import LinePass
 
 #: What an entry holds when it has no findings or readers changes (nearly always): one
 #: empty tuple shared by tens of thousands of entries rather than an empty list each.
@@ -83,7 +83,7 @@ def _how(sig: str, state: TrustState, fpr: str | None) -> str:
 class CommitJudge:
     """Judges one commit of the line, given the entry of the commit below it."""
 
-    def __init__(self, owner: _Pass, rc: RawCommit, tree: str, parents: tuple[str, ...],
+    def __init__(self, owner: LinePass, rc: RawCommit, tree: str, parents: tuple[str, ...],
                  changes: list[tuple[str, str | None, str | None]], trailers: Trailers,
                  new_ids: TrustIds | None, found: dict[str, Any]) -> None:
         self.o = owner
@@ -127,7 +127,8 @@ class CommitJudge:
         elif rc.signature is None:
             verdict = Verdict(NONE)
         else:
-            verdict = state.keyring.verify(rc.payload, rc.signature, self.o.v.now)
+            verdict = state.keyring.verify(rc.payload, rc.signature, self.o.v.now,
+                                             self.o.known)
         sig = verdict.status
         if sig == GOOD:
             made = verdict.created if verdict.created is not None else rc.committer_time

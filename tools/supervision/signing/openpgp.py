@@ -11,7 +11,8 @@ revoked when the signature was made.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -214,6 +215,7 @@ class Keyring:
     def __init__(self, certs: Iterable[Any]) -> None:
         self.certs: dict[str, Any] = {}
         self._handles: dict[str, tuple[Any, _Component]] = {}
+        self._digests: dict[str, bytes] = {}
         for cert in certs:
             self.certs[cert.fingerprint.upper()] = cert
             components, _can_sign = _components(cert)
@@ -223,12 +225,29 @@ class Keyring:
     def __contains__(self, fingerprint: str) -> bool:
         return fingerprint in self.certs
 
-    def verify(self, payload: bytes, signature: bytes, now: int | None = None) -> Verdict:
+    def holder(self, issuer: str) -> Any:
+        """The certificate holding the (sub)key a signature names as its issuer, or None."""
+        found = self._handles.get(issuer.lower())
+        return found[0] if found is not None else None
+
+    def digest(self, cert: Any) -> bytes:
+        """The SHA-256 of one of these certificates' exact bytes (what names it in the
+        memo of signatures checked ahead, :mod:`supervision.signing.ahead`)."""
+        fingerprint = cert.fingerprint.upper()
+        found = self._digests.get(fingerprint)
+        if found is None:
+            found = self._digests[fingerprint] = hashlib.sha256(bytes(cert)).digest()
+        return found
+
+    def verify(self, payload: bytes, signature: bytes, now: int | None = None,
+               known: Mapping[tuple[bytes, bytes, bytes], bool] | None = None) -> Verdict:
         """The signature's status against these certificates only.
 
         Before the cryptography, what cannot be judged is said plainly: a hash or a key
         too weak to trust, or a (sub)key not allowed to sign, each gets its own status
-        rather than the misleading "changed after signing".
+        rather than the misleading "changed after signing". ``known``: Sequoia's answers
+        worked out ahead in another process, by payload, signature and certificate
+        digest; used only for exactly this payload, signature and certificate.
         """
         try:
             sig = pysequoia.Sig.from_bytes(signature)
@@ -258,12 +277,11 @@ class Keyring:
             return verdict(WEAK_KEY, weak)
         if not component.can_sign:
             return verdict(NOT_SIGNING)
-        try:
-            result = pysequoia.verify(bytes=payload, store=lambda _ids: [cert], signature=sig)
-            if result.valid_sigs:
-                return verdict(GOOD)
-        except Exception:  # "no valid signatures found": work out why below
-            pass
+        valid = known.get((payload, signature, self.digest(cert))) if known else None
+        if valid is None:
+            valid = sequoia_valid(payload, sig, cert)
+        if valid:
+            return verdict(GOOD)
         if revoked:
             return verdict(REVOKED)
         if created is not None and now is not None and created > now + FUTURE_SKEW:
@@ -274,3 +292,14 @@ class Keyring:
             if component.created is not None and made < component.created:
                 return verdict(BACKDATED)
         return verdict(BAD)
+
+
+def sequoia_valid(payload: bytes, sig: Any, cert: Any) -> bool:
+    """Whether Sequoia finds ``sig`` a valid signature of ``payload`` by ``cert`` (at the
+    time the signature claims); False where it refuses ("no valid signatures found":
+    :meth:`Keyring.verify` works out why)."""
+    try:
+        return bool(pysequoia.verify(bytes=payload, store=lambda _ids: [cert],
+                                     signature=sig).valid_sigs)
+    except Exception:
+        return False

@@ -57,35 +57,30 @@ from supervision.signing.analysis import (
 from supervision.signing.gitio import (
     Git,
     GitError,
-    RawCommit,
     line_of,
-    parse_commit,
     walk_line,
 )
-from supervision.signing.judge import CommitJudge
+from supervision.signing.line_pass import LinePass
 from supervision.signing.signoff import (
     FACTS_NAMESPACE,
     RecordFacts,
-    Trailers,
     facts_salt,
-    read_trailers,
     record_facts,
     results_salt,
 )
 from supervision.signing.trust import (
-    CONFIG_FILE,
     NOBODY,
-    PEOPLE_FILE,
     TrustIds,
     TrustLoader,
-    is_trust_path,
-    parse_admins,
 )
 
 #: Where the trust root is pinned in a repository's git config.
 PIN_KEY = "supervision.trustRoot"
 #: Commits judged together (read, judged, then let go): bounds verify's memory.
 PASS_SLICE = 4000
+#: Commits to judge from which their signatures are checked a slice ahead in a forked
+#: process (:mod:`supervision.signing.ahead`); fewer are quicker checked here.
+AHEAD_FROM = 1000
 #: Commits of the line stored in one row (its rows are never all encoded at once).
 LINE_ROW = 5000
 #: Record statuses stored in one row of the remembered result: never all of a large
@@ -98,8 +93,11 @@ Recalled = tuple[list[RecordStatus], list[Finding], dict[str, bool]]
 class Verifier:
     def __init__(self, repo: RecordsRepo, git: Git | None = None,
                  use_cache: bool = True, cache_folder: Path | None = None,
-                 trust_root: str | None = None, now: float | None = None) -> None:
+                 trust_root: str | None = None, now: float | None = None,
+                 slice_size: int = PASS_SLICE, ahead_from: int = AHEAD_FROM) -> None:
         self.repo = repo
+        #: commits judged together, and how many make checking signatures ahead worth it
+        self.slice_size, self.ahead_from = slice_size, ahead_from
         self.git = git or Git(repo.root)
         self.use_cache = use_cache
         #: Where the cache lives when not in the repository's own .git (server hook).
@@ -194,7 +192,7 @@ class Verifier:
                 else:
                     todo.append(item)
         if todo:
-            _Pass(self, analysis, todo).run()
+            LinePass(self, analysis, todo).run()
             analysis.checked = len(todo)
         counted = {e.accepted[0] for e in analysis.entries.values() if e.accepted is not None}
         first = len(analysis.findings)
@@ -354,94 +352,6 @@ class Verifier:
             if value is not None:
                 found = self._facts[oid] = RecordFacts.from_json(value)
         return found
-
-
-class _Pass:
-    """Checks the commits not in the cache, oldest first."""
-
-    def __init__(self, verifier: Verifier, analysis: Analysis,
-                 todo: list[tuple[str, str, tuple[str, ...]]]) -> None:
-        self.v = verifier
-        self.a = analysis
-        self.todo = todo
-        self.git = verifier.git
-        self.index = {s: i for i, s in enumerate(analysis.states)}
-        first = todo[0][0]
-        position = next(i for i, (oid, _p) in enumerate(analysis.graph) if oid == first)
-        self.previous: Entry | None = (analysis.entries[analysis.graph[position - 1][0]]
-                                       if position else None)
-        #: trust changes that count on the line so far (approvals may name them later)
-        self.accepted: set[str] = {
-            e.accepted[0] for oid, _p in analysis.graph[:position]
-            if (e := analysis.entries[oid]).accepted is not None}
-
-    def _state_index(self, ids: TrustIds) -> int:
-        found = self.index.get(ids)
-        if found is None:
-            found = len(self.a.states)
-            self.a.states.append(ids)
-            self.index[ids] = found
-        return found
-
-    def run(self) -> None:
-        """Judge the commits in slices of :data:`PASS_SLICE`, oldest first: each slice's
-        commit objects and signed records are read, judged and let go before the next,
-        so memory does not grow with the length of the history."""
-        trees = {oid: tree for oid, tree, _p in self.todo}
-        for start in range(0, len(self.todo), PASS_SLICE):
-            self._judge_slice(self.todo[start:start + PASS_SLICE], trees)
-
-    def _judge_slice(self, todo: list[tuple[str, str, tuple[str, ...]]],
-                     trees: dict[str, str]) -> None:
-        git = self.git
-        objects = git.read_objects(oid for oid, _t, _p in todo)
-        raw: dict[str, RawCommit] = {}
-        for oid, _tree, _parents in todo:
-            obj = objects.pop(oid, None)
-            raw[oid] = parse_commit(oid, obj.data if obj is not None else b"")
-        del objects
-        pairs: list[tuple[str, str | None]] = []
-        before = self.previous.tree if self.previous else None
-        for oid, tree, parents in todo:
-            if not parents:
-                pairs.append((oid, None))
-            elif tree != (trees.get(parents[0]) or before):
-                pairs.append((oid, parents[0]))
-            before = tree
-        changed = git.changes(pairs)
-        trailers: dict[str, Trailers] = {}
-        names: list[str] = []
-        touches: set[str] = set()
-        for oid, _tree, parents in todo:
-            found = trailers[oid] = read_trailers(raw[oid].message)
-            if found.claim is not None:
-                names.append(f"{oid}:{found.claim.path}")
-            if not parents or any(is_trust_path(p) for p, _n, _o in changed.get(oid, ())):
-                touches.add(oid)
-                names += [f"{oid}:{PEOPLE_FILE}", f"{oid}:{CONFIG_FILE}", f"{oid}:keys"]
-        found_objects = git.read_objects(names)
-        new_ids: dict[str, TrustIds] = {}
-        for oid in touches:
-            people, config, keys = (found_objects.get(f"{oid}:{n}")
-                                    for n in (PEOPLE_FILE, CONFIG_FILE, "keys"))
-            admins, required = parse_admins(config.data if config is not None else None)
-            new_ids[oid] = TrustIds(
-                people.oid if people is not None and people.type == "blob" else None,
-                keys.oid if keys is not None and keys.type == "tree" else None,
-                admins, required)
-        loader = self.a.loader
-        assert loader is not None
-        prefetch = list(new_ids.values())
-        if self.previous is not None:
-            prefetch.append(self.a.states[self.previous.trust])
-        loader.prefetch(prefetch)
-        for oid, tree, parents in todo:
-            entry = CommitJudge(self, raw[oid], tree, parents, changed.get(oid, []),
-                                 trailers[oid], new_ids.get(oid), found_objects).judge()
-            self.a.entries[oid] = entry
-            self.previous = entry
-            if entry.accepted is not None:
-                self.accepted.add(entry.accepted[0])
 
 
 def _remembered_rows(analysis: Analysis, head: str, first: int

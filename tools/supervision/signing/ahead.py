@@ -1,0 +1,150 @@
+"""Signatures checked a slice ahead, in a forked process, while verify judges.
+
+The cryptographic check of a commit's signature (Sequoia, about a third of a cold
+verify) depends only on three byte strings: the signed payload, the signature and the
+certificate it is checked against. Which certificate counts depends on the line
+judged so far, which only the judging process knows; but keys change rarely, so it
+can be guessed a slice ahead: the one holding the signature's issuer key in the
+trust state judged last, or else in the trust state of the newest commit verified.
+:class:`Ahead` hands a slice's signed commits to a forked process, which checks each
+against the guessed certificate, while this process judges the slice before.
+
+An answer is only ever used for exactly the same three byte strings:
+:meth:`supervision.signing.openpgp.Keyring.verify` looks it up by the payload, the
+signature and the digest of the certificate it would itself check against. A wrong
+guess costs one check done here, never a different verdict. The helper is forked with
+``os.fork`` (verify may itself run in a daemonic helper of ``check``, which may not start
+multiprocessing children) and answers over a pipe, one slice at a time (so neither
+side ever waits on the other with a full pipe); if it fails in any way, every
+signature is checked here, as without it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Sequence
+from multiprocessing.connection import Connection, Pipe
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from supervision.signing.gitio import RawCommit
+    from supervision.signing.openpgp import Keyring
+
+#: The memo handed to ``Keyring.verify``: (payload, signature, certificate digest) ->
+#: whether Sequoia found a valid signature.
+Known = dict[tuple[bytes, bytes, bytes], bool]
+
+
+def _serve(conn: Connection) -> None:  # pragma: no cover (runs in the forked helper)
+    import pysequoia
+
+    from supervision.signing.openpgp import Keyring, sequoia_valid
+
+    certs: dict[bytes, Any] = {}
+    while True:
+        batch = conn.recv()
+        if batch is None:
+            return
+        items, rings, new_certs = batch
+        for digest, raw in new_certs.items():
+            certs[digest] = pysequoia.Cert.from_bytes(raw)
+        keyrings = [Keyring(certs[d] for d in ring) for ring in rings]
+        answers: list[tuple[bytes, bool]] = []
+        for payload, signature in items:
+            answer = (b"", False)
+            with contextlib.suppress(Exception):  # unreadable: judged where it counts
+                sig = pysequoia.Sig.from_bytes(signature)
+                issuer = sig.issuer_fingerprint or sig.issuer_key_id or ""
+                for keyring in keyrings:
+                    cert = keyring.holder(issuer)
+                    if cert is not None:
+                        answer = (keyring.digest(cert), sequoia_valid(payload, sig, cert))
+                        break
+            answers.append(answer)
+        conn.send(answers)
+
+
+class Ahead:
+    """The forked helper, and the slice handed to it that has not been answered."""
+
+    def __init__(self) -> None:
+        self._conn: Connection | None = None
+        self._pid = 0
+        self._sent: set[bytes] = set()
+        self._items: list[tuple[bytes, bytes]] | None = None
+
+    def start(self) -> bool:
+        """Fork the helper; False (nothing started) where that cannot be done."""
+        try:
+            mine, theirs = Pipe()
+            pid = os.fork()
+        except (OSError, ValueError):
+            return False
+        if pid == 0:  # pragma: no cover (the helper)
+            code = 0
+            try:
+                mine.close()
+                _serve(theirs)
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        theirs.close()
+        self._conn, self._pid = mine, pid
+        return True
+
+    def send(self, commits: Sequence[RawCommit], keyrings: Sequence[Keyring]) -> None:
+        """A slice's signed commits, to be checked against the first of ``keyrings``
+        that holds each one's issuer key. The answer of the slice sent before must have
+        been taken (:meth:`known`)."""
+        assert self._items is None, "the slice sent before was not answered"
+        items = [(rc.payload, rc.signature) for rc in commits
+                 if rc.signature is not None and rc.malformed is None]
+        rings: list[list[bytes]] = []
+        new_certs: dict[bytes, bytes] = {}
+        for keyring in keyrings:
+            ring = []
+            for cert in keyring.certs.values():
+                digest = keyring.digest(cert)
+                ring.append(digest)
+                if digest not in self._sent:
+                    self._sent.add(digest)
+                    new_certs[digest] = bytes(cert)
+            rings.append(ring)
+        self._items = items
+        if self._conn is None:
+            return
+        try:
+            self._conn.send((items, rings, new_certs))
+        except (OSError, ValueError):
+            self.close()
+
+    def known(self) -> Known:
+        """The answers for the slice sent last: empty when the helper failed."""
+        items, self._items = self._items or [], None
+        if self._conn is None:
+            return {}
+        try:
+            answers = self._conn.recv()
+        except (OSError, EOFError, ValueError):
+            self.close()
+            return {}
+        if not isinstance(answers, list) or len(answers) != len(items):
+            self.close()
+            return {}
+        return {(payload, signature, digest): valid
+                for (payload, signature), (digest, valid) in zip(items, answers, strict=True)
+                if digest}
+
+    def close(self) -> None:
+        """End the helper and wait for it."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(OSError, ValueError):
+                conn.send(None)
+            conn.close()
+        if self._pid:
+            with contextlib.suppress(ChildProcessError, OSError):
+                os.waitpid(self._pid, 0)
+            self._pid = 0

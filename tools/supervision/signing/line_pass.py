@@ -1,0 +1,162 @@
+"""The pass over the commits of the line that the store does not hold, oldest first.
+
+:class:`LinePass` reads each slice's commit objects, what each commit changed and the
+objects its claims and trust changes name, and has :class:`~.judge.CommitJudge`
+judge each commit on the line below it (the order matters: each commit's trust
+state is the one accepted after its parent). With many commits, the next slice is
+read, and its signatures checked by a forked helper (:mod:`~.ahead`), while one is
+judged. Used by :class:`~.verify.Verifier` only.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from supervision.signing.ahead import Ahead, Known
+from supervision.signing.analysis import Analysis, Entry
+from supervision.signing.gitio import GitObject, RawCommit, parse_commit
+from supervision.signing.judge import CommitJudge
+from supervision.signing.openpgp import Keyring
+from supervision.signing.signoff import Trailers, read_trailers
+from supervision.signing.trust import (
+    CONFIG_FILE,
+    PEOPLE_FILE,
+    TrustIds,
+    is_trust_path,
+    parse_admins,
+)
+
+if TYPE_CHECKING:
+    from supervision.signing.verify import Verifier
+
+class LinePass:
+    """Checks the commits not in the cache, oldest first."""
+
+    def __init__(self, verifier: Verifier, analysis: Analysis,
+                 todo: list[tuple[str, str, tuple[str, ...]]]) -> None:
+        self.v = verifier
+        self.a = analysis
+        self.todo = todo
+        self.git = verifier.git
+        self.index = {s: i for i, s in enumerate(analysis.states)}
+        first = todo[0][0]
+        position = next(i for i, (oid, _p) in enumerate(analysis.graph) if oid == first)
+        self.previous: Entry | None = (analysis.entries[analysis.graph[position - 1][0]]
+                                       if position else None)
+        #: trust changes that count on the line so far (approvals may name them later)
+        #: Sequoia's answers for the slice being judged, worked out ahead (see run)
+        self.known: Known = {}
+        self._newest: TrustIds | None = None
+        self.accepted: set[str] = {
+            e.accepted[0] for oid, _p in analysis.graph[:position]
+            if (e := analysis.entries[oid]).accepted is not None}
+
+    def _state_index(self, ids: TrustIds) -> int:
+        found = self.index.get(ids)
+        if found is None:
+            found = len(self.a.states)
+            self.a.states.append(ids)
+            self.index[ids] = found
+        return found
+
+    def run(self) -> None:
+        """Judge the commits in slices of ``slice_size``, oldest first: each slice's
+        commit objects and signed records are read, judged and let go before the next,
+        so memory does not grow with the length of the history. With many, the next
+        slice is read, and its signatures checked in a helper process
+        (:class:`~supervision.signing.ahead.Ahead`), while one is judged."""
+        trees = {oid: tree for oid, tree, _p in self.todo}
+        size = self.v.slice_size
+        slices = [self.todo[i:i + size] for i in range(0, len(self.todo), size)]
+        ahead = Ahead() if len(self.todo) >= self.v.ahead_from and \
+            (os.cpu_count() or 1) > 1 else None
+        if ahead is not None and not ahead.start():
+            ahead = None
+        try:
+            raw = self._read(slices[0])
+            if ahead is not None:
+                ahead.send(list(raw.values()), self._guess())
+            for number, piece in enumerate(slices):
+                following = self._read(slices[number + 1]) if number + 1 < len(slices) \
+                    else None
+                self.known = ahead.known() if ahead is not None else {}
+                if ahead is not None and following is not None:
+                    ahead.send(list(following.values()), self._guess())
+                self._judge_slice(piece, raw, trees)
+                raw = following or {}
+        finally:
+            if ahead is not None:
+                ahead.close()
+            self.known = {}
+
+    def _read(self, todo: list[tuple[str, str, tuple[str, ...]]]) -> dict[str, RawCommit]:
+        objects = self.git.read_objects(oid for oid, _t, _p in todo)
+        return {oid: parse_commit(oid, obj.data if (obj := objects.pop(oid, None)) is not None
+                                  else b"") for oid, _tree, _parents in todo}
+
+    def _guess(self) -> list[Keyring]:
+        """The keyrings a slice ahead is likely judged by: the trust state judged last,
+        then that of the newest commit being verified (see :mod:`~.ahead`)."""
+        loader = self.a.loader
+        assert loader is not None
+        if self._newest is None:
+            newest = self.todo[-1][0]
+            found = self.git.read_objects(f"{newest}:{n}" for n in TRUST_OBJECTS)
+            self._newest = _trust_ids(found, newest)
+            loader.prefetch([self._newest])
+        rings = [loader.state(self._newest).keyring]
+        if self.previous is not None:
+            rings.insert(0, loader.state(self.a.states[self.previous.trust]).keyring)
+        return rings
+
+    def _judge_slice(self, todo: list[tuple[str, str, tuple[str, ...]]],
+                     raw: dict[str, RawCommit], trees: dict[str, str]) -> None:
+        git = self.git
+        pairs: list[tuple[str, str | None]] = []
+        before = self.previous.tree if self.previous else None
+        for oid, tree, parents in todo:
+            if not parents:
+                pairs.append((oid, None))
+            elif tree != (trees.get(parents[0]) or before):
+                pairs.append((oid, parents[0]))
+            before = tree
+        changed = git.changes(pairs)
+        trailers: dict[str, Trailers] = {}
+        names: list[str] = []
+        touches: set[str] = set()
+        for oid, _tree, parents in todo:
+            found = trailers[oid] = read_trailers(raw[oid].message)
+            if found.claim is not None:
+                names.append(f"{oid}:{found.claim.path}")
+            if not parents or any(is_trust_path(p) for p, _n, _o in changed.get(oid, ())):
+                touches.add(oid)
+                names += [f"{oid}:{n}" for n in TRUST_OBJECTS]
+        found_objects = git.read_objects(names)
+        new_ids = {oid: _trust_ids(found_objects, oid) for oid in touches}
+        loader = self.a.loader
+        assert loader is not None
+        prefetch = list(new_ids.values())
+        if self.previous is not None:
+            prefetch.append(self.a.states[self.previous.trust])
+        loader.prefetch(prefetch)
+        for oid, tree, parents in todo:
+            entry = CommitJudge(self, raw[oid], tree, parents, changed.get(oid, []),
+                                 trailers[oid], new_ids.get(oid), found_objects).judge()
+            self.a.entries[oid] = entry
+            self.previous = entry
+            if entry.accepted is not None:
+                self.accepted.add(entry.accepted[0])
+
+
+#: What a commit's trust state is read from.
+TRUST_OBJECTS = (PEOPLE_FILE, CONFIG_FILE, "keys")
+
+
+def _trust_ids(found: dict[str, GitObject | None], oid: str) -> TrustIds:
+    """The trust state a commit's own tree gives (its people.yml, admins and keys/)."""
+    people, config, keys = (found.get(f"{oid}:{n}") for n in TRUST_OBJECTS)
+    admins, required = parse_admins(config.data if config is not None else None)
+    return TrustIds(people.oid if people is not None and people.type == "blob" else None,
+                    keys.oid if keys is not None and keys.type == "tree" else None,
+                    admins, required)
