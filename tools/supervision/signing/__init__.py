@@ -6,8 +6,8 @@ GnuPG keyring (``keyring``, python-gnupg), who may sign at a point in history
 (``trust``), sign-off commit trailers and who a record says must sign it
 (``signoff``), the one-pass history verifier and record statuses (``verify``,
 with its result types in ``analysis``, its pass over the commits not stored in
-``line_pass`` and each commit judged by ``judge``, the signatures of the slice ahead
-checked in a forked helper by ``ahead``), one record's audit trail for
+``line_pass`` and each commit judged by ``judge``, the signatures and signed versions
+of the slice ahead worked out in a forked helper by ``ahead``), one record's audit trail for
 ``supervision history`` (``history``), the days each record was committed
 (``commit_dates``), which records differ from what the store last matched
 (``worktree``, its first git question started early by ``head_start``), sign-off

@@ -337,10 +337,14 @@ class Verifier:
         if found is None:
             found = (record_facts(self.repo, data, path, self._places) if data is not None
                      else RecordFacts(None))
-            oid = sys.intern(oid)  # the same string as the changes' blob ids
-            self._facts[oid] = found
-            self._new_facts[oid] = found
+            self.learn(oid, found)
         return found
+
+    def learn(self, oid: str, facts: RecordFacts) -> None:
+        """A version's facts, worked out here or by the helper (:mod:`~.ahead`)."""
+        oid = sys.intern(oid)  # the same string as the changes' blob ids
+        self._facts[oid] = facts
+        self._new_facts[oid] = facts
 
     def known_facts(self, oid: str) -> RecordFacts | None:
         """A version's facts if this run or the store (check's or an earlier verify's)
