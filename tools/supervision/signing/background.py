@@ -48,7 +48,7 @@ def _work(root: str) -> None:  # pragma: no cover (runs in the helper process)
 
     _history(root)
     repo = RecordsRepo.load(Path(root))
-    verified_signoffs(repo, use_cache=True)
+    verified_signoffs(repo, use_cache=True, alongside=True)
 
 
 def needed(repo: Any) -> bool:
