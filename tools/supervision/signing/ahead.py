@@ -51,6 +51,7 @@ def _serve(conn: Connection, repo: RecordsRepo) -> None:  # pragma: no cover (th
     from supervision.signing.signoff import record_facts
 
     certs: dict[bytes, Any] = {}
+    keyrings_made: dict[tuple[bytes, ...], Keyring] = {}  # each guessed state read once
     places: dict[int, Any] = {}
     while True:
         batch = conn.recv()
@@ -59,7 +60,11 @@ def _serve(conn: Connection, repo: RecordsRepo) -> None:  # pragma: no cover (th
         items, rings, new_certs, versions = batch
         for digest, raw in new_certs.items():
             certs[digest] = pysequoia.Cert.from_bytes(raw)
-        keyrings = [Keyring(certs[d] for d in ring) for ring in rings]
+        keyrings = []
+        for ring in map(tuple, rings):
+            if ring not in keyrings_made:
+                keyrings_made[ring] = Keyring(certs[d] for d in ring)
+            keyrings.append(keyrings_made[ring])
         answers: list[tuple[bytes, bool]] = []
         for payload, signature in items:
             answer = (b"", False)

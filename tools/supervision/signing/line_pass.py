@@ -4,8 +4,8 @@
 objects its claims and trust changes name, and has :class:`~.judge.CommitJudge`
 judge each commit on the line below it (the order matters: each commit's trust
 state is the one accepted after its parent). With many commits, the next slice is
-read, and its signatures checked by a forked helper (:mod:`~.ahead`), while one is
-judged. Used by :class:`~.verify.Verifier` only.
+read, and its signatures and the versions its sign-offs name handed to a forked helper
+(:mod:`~.ahead`), while one is judged. Used by :class:`~.verify.Verifier` only.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from supervision.signing.trust import (
 
 if TYPE_CHECKING:
     from supervision.signing.verify import Verifier
+
 
 class LinePass:
     """Checks the commits not in the cache, oldest first."""
