@@ -47,13 +47,22 @@ class Keyring:
         return env
 
     def gpg(self, *args: str, when: dt.datetime | None = None) -> bytes:
-        clock = ["--faked-system-time", when.strftime("%Y%m%dT%H%M%S")] if when else []
+        """Run gpg in the demo's home; ``when`` freezes its clock at that moment.
+
+        Frozen, not started there: a running clock lets a slow machine date a primary
+        key a second or two after ``when``, and a subkey then made at ``when`` would
+        come "before" its primary, which gpg refuses ("Time conflict").
+        """
+        clock = ["--faked-system-time", when.strftime("%Y%m%dT%H%M%S!")] if when else []
         done = subprocess.run(["gpg", "--homedir", str(self.home), "--batch", "--pinentry-mode",
                                "loopback", "--passphrase", "", *clock, *args],
                               capture_output=True, timeout=120)
         if done.returncode != 0:
-            said = done.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise DemoError("gpg failed: " + (said[-1] if said else f"exit {done.returncode}"),
+            said = [line for line in done.stderr.decode("utf-8", "replace").splitlines()
+                    if line.strip() and "WARNING: running with faked system time" not in line]
+            cause = [line for line in said if "failed" in line or "error" in line.lower()]
+            raise DemoError("gpg failed: " + ("; ".join((cause or said)[-2:]) if said
+                                              else f"exit {done.returncode}"),
                             "Check that GnuPG 2.2 or later is installed (gpg --version).")
         return done.stdout
 
@@ -70,9 +79,16 @@ class Keyring:
         listing = self.gpg("--with-colons", "--list-secret-keys", uid).decode()
         fprs = [line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr")]
         if encryption:  # sealed records are encrypted to it
-            self.gpg("--quick-add-key", fprs[0], "cv25519", "encr", expires.isoformat(),
-                     when=when)
+            self.add_encryption(fprs[0], expires)
         return fprs[0].upper()
+
+    def add_encryption(self, fingerprint: str, expires: dt.date) -> None:
+        """An encryption subkey dated exactly when its primary key was made."""
+        listing = self.gpg("--with-colons", "--list-secret-keys", fingerprint).decode()
+        made = next(int(line.split(":")[5]) for line in listing.splitlines()
+                    if line.startswith("sec:"))
+        self.gpg("--quick-add-key", fingerprint, "cv25519", "encr", expires.isoformat(),
+                 when=dt.datetime.fromtimestamp(made, dt.UTC))
 
     def export(self, fingerprint: str) -> bytes:
         return self.gpg("--export", "--armor", fingerprint)
