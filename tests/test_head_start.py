@@ -3,14 +3,16 @@ before the package is imported, taken only when it is exactly the question check
 
 from __future__ import annotations
 
+import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
 from conftest import git_env
 from supervision.repo import RECORD_DIRS
-from supervision.signing import gitio, head_start, worktree
+from supervision.signing import head_start, settle, worktree
 
 
 @pytest.fixture
@@ -28,10 +30,22 @@ def clone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
         subprocess.run(["git", *args], cwd=root, check=True)
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, check=True,
                           capture_output=True, text=True).stdout.strip()
-    (root / ".git" / "supervision").mkdir()
-    head_start.remember(root / ".git" / "supervision", head)
+    store = root / ".git" / "supervision"
+    store.mkdir()
+    head_start.remember(store, head)
+    settled(root)
     record.write_text("kind: session\nedited: yes\n")
     return root, head
+
+
+def settled(root: Path) -> None:
+    """git's index written seconds after its records, as a person's clone is once used
+    (the records and index dated back, so the write falls in a later second)."""
+    back = time.time() - 10
+    for path in [*root.glob("records/*/*.yaml"), root / ".git" / "index"]:
+        os.utime(path, (back, back))
+    assert settle.settle_index(root, RECORD_DIRS, root / ".git" / "supervision")
+    assert not settle.needs_settling(root / ".git" / "supervision")
 
 
 def _is_record(path: str) -> bool:
@@ -93,11 +107,23 @@ def test_a_sealing_clone_about_to_settle_its_index_asks_later(clone) -> None:
     """The sealing filter's flag means check first lets git write its index; a
     diff-index started before that would run every record through the filter."""
     root, head = clone
-    flag = root / ".git" / "supervision" / "seal" / gitio.INDEX_FLAG
+    flag = root / ".git" / "supervision" / "seal" / settle.INDEX_FLAG
     flag.parent.mkdir()
     flag.touch()
     with head_start.started("check", root):
         assert head_start.take(root, head_start.diff_command(head, RECORD_DIRS)) is None
+
+
+def test_an_index_written_since_it_was_settled_is_settled_before_asking(clone) -> None:
+    """A commit or checkout wrote the index: its records may be racy, so check lets git
+    write it first, and a diff-index started before that would be thrown away."""
+    root, head = clone
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+    with head_start.started("check", root):
+        assert head_start.take(root, head_start.diff_command(head, RECORD_DIRS)) is None
+    settled(root)
+    with head_start.started("check", root):
+        assert head_start.take(root, head_start.diff_command(head, RECORD_DIRS)) is not None
 
 
 def test_an_answer_not_taken_is_stopped_when_the_command_ends(clone) -> None:

@@ -188,9 +188,10 @@ def _git_index(root: Path) -> tuple[dict[str, str], set[str]]:
     the record folders, relative to ``root``; ({}, set()) outside git."""
     import subprocess
 
-    from supervision.signing.gitio import settle_index
+    from supervision.cache import cache_dir
+    from supervision.signing.settle import settle_index
 
-    settle_index(root, RECORD_DIRS)  # a sealing clone just checked out: settled once
+    settle_index(root, RECORD_DIRS, cache_dir(root))  # git's index settled once if racy
     args = ["git", "-c", "core.quotePath=false"]
     try:
         listed = subprocess.run([*args, "ls-files", "-s", "-z", "--", *RECORD_DIRS], cwd=root,

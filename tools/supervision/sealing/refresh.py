@@ -10,7 +10,7 @@ that writes the index (``git status``, ``git add``) runs a second later. After a
 fresh checkout of a trust's records that is thousands of records on every check.
 
 The filter leaves a flag (:func:`note`) when it opened records or was asked to clean
-records that had not changed; :func:`supervision.signing.gitio.settle_index`
+records that had not changed; :func:`supervision.signing.settle.settle_index`
 (called before check's own questions to git) then runs ``git status`` once, which
 refreshes the index and writes it, so the records are no longer racy. Outside a
 sealing clone the flag never exists and that costs one ``stat``.
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from supervision.signing.gitio import INDEX_FLAG
+from supervision.signing.settle import INDEX_FLAG
 
 
 def note(seal_folder: Path) -> None:

@@ -10,7 +10,8 @@ with its result types in ``analysis``, its pass over the commits not stored in
 of the slice ahead worked out in a forked helper by ``ahead``), one record's audit trail for
 ``supervision history`` (``history``), the days each record was committed
 (``commit_dates``), which records differ from what the store last matched
-(``worktree``, its first git question started early by ``head_start``), sign-off
+(``worktree``, its first git question started early by ``head_start``, git's index
+settled once when it may be racy by ``settle``), sign-off
 dates as the time rules and reports see them (``signoff_dates``) and the pre-receive gate on the git server (``gate``).
 
 Entry points: ``verify.Verifier``, ``history.record_history``,

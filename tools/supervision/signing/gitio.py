@@ -12,7 +12,6 @@ per call.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
@@ -23,10 +22,6 @@ from pathlib import Path
 from typing import Any
 
 ZERO = "0" * 40
-
-#: Left in .git/supervision/seal/ by the sealing filter when git's index may hold racily
-#: clean records (see :mod:`supervision.sealing.refresh` and :func:`settle_index`).
-INDEX_FLAG = "refresh"
 
 #: Options for every git this package runs: pack files are mapped in small windows up
 #: to a small total. git's defaults (1 GiB windows, 8 GiB in all on 64-bit) let one
@@ -453,29 +448,3 @@ def tree_entries(data: bytes) -> list[tuple[str, str, str]]:
         out.append((mode, name, oid))
         pos = nul + 21
     return out
-
-
-def settle_index(root: Path, dirs: tuple[str, ...]) -> bool:
-    """``git status`` once when the sealing filter left :data:`INDEX_FLAG` (so git writes
-    its index and stops cleaning unchanged records again through the filter); True when
-    it ran. Inside a commit's hooks (``GIT_INDEX_FILE`` set) the index is git's to
-    write, so nothing is done. Never fails a command."""
-    import contextlib
-
-    from supervision.cache import cache_dir
-
-    flag = cache_dir(root) / "seal" / INDEX_FLAG
-    if os.environ.get("GIT_INDEX_FILE") or not flag.exists():
-        return False
-    try:
-        subprocess.run(["git", "status", "--porcelain", "--untracked-files=no",
-                        "--ignore-submodules=all", "--", *dirs], cwd=root,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       stdin=subprocess.DEVNULL, timeout=600)
-    except (OSError, subprocess.SubprocessError):
-        return False
-    # The status ran the filter too (and so left the flag again): settled now. Had its
-    # write fallen in the records' own second, the next diff-index leaves it once more.
-    with contextlib.suppress(OSError):
-        flag.unlink()
-    return True

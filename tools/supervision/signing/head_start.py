@@ -27,6 +27,8 @@ from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 
+from supervision.signing.settle import needs_settling
+
 #: The file beside the store (``.git/supervision``) naming the marked commit.
 FILE = "head-start"
 #: The folders whose records are asked about (as :data:`supervision.repo.RECORD_DIRS`;
@@ -85,8 +87,8 @@ def started(command: str | None, folder: Path | None = None) -> Iterator[None]:
     root = Path.cwd() if folder is None else folder
     store = _store(root) if command in COMMANDS and _STARTED.get() is None else None
     commit = _marked_commit(store) if store is not None else None
-    # a sealing clone's index about to be settled first: asked later, as before
-    if commit is None or store is None or (store / "seal" / "refresh").exists():
+    # git's index about to be settled first (see settle): asked later, as before
+    if commit is None or store is None or needs_settling(store):
         yield
         return
     args = diff_command(commit, DIRS)

@@ -231,12 +231,13 @@ def differing_from(root: Path, commit: str, dirs: tuple[str, ...],
     with its blob id in git's index when the working copy matches the index (None: read
     the file). Untracked files are looked for in ``look_in`` (default: all of ``dirs``).
     None when git cannot say (not a repository, an unknown commit)."""
-    from supervision.signing.gitio import settle_index
+    from supervision.cache import cache_dir
+    from supervision.signing.settle import settle_index
 
     diff = diff_command(commit, dirs)
-    # a sealing clone just checked out: git's index settled once (then a diff-index
-    # started before it was is not taken)
-    early = None if settle_index(root, dirs) else take(root, diff)
+    # git's index settled once when it may be racy (then a diff-index started before it
+    # was is not taken)
+    early = None if settle_index(root, dirs, cache_dir(root)) else take(root, diff)
     folders = dirs if look_in is None else tuple(look_in)
     if folders:
         changed, untracked = _git_all(root, diff, (*GIT, "ls-files", "--others", "-z",
