@@ -55,6 +55,31 @@ def test_the_store_gives_the_findings_of_working_everything_out_again(corpus: Pa
     assert _findings(corpus) == truth
 
 
+def test_one_record_checked_on_an_empty_store_has_the_whole_checks_findings(
+        tmp_path: Path) -> None:
+    """The first commit after an update finds the store void: its one-record check reads
+    every record and needs the whole history verified, which then runs in another
+    process beside the reading (checker.ALONGSIDE_MIN records or more, as here; the
+    benchmark's cold one-record row measures its memory). Same findings either way."""
+    from supervision.checker import ALONGSIDE_MIN
+
+    corpus = tmp_path / "corpus"
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "corpus.py"), str(corpus),
+                    "--schools", "4", "--supervisees", "3", "--years", "3"], check=True,
+                   capture_output=True, timeout=600)
+    records = sorted(str(p.relative_to(corpus)) for p in (corpus / "records").rglob("*.yaml"))
+    assert len(records) >= ALONGSIDE_MIN
+    truth = _findings(corpus, "--no-cache")
+    # a record with a time rule's finding (they need the verify) and one without any
+    due = sorted({f[0] for f in truth if f[3] == "ACTION-DUE"})
+    assert due, truth
+    quiet = next(r for r in records if all(f[0] != r for f in truth))
+    for relpath in (due[0], quiet):
+        (corpus / STORE).unlink(missing_ok=True)
+        assert _findings(corpus, relpath) == [f for f in truth if f[0] == relpath], relpath
+    assert _findings(corpus) == truth  # and the store it left behind holds
+
+
 def test_status_and_verify_read_the_same_from_the_store(corpus: Path) -> None:
     def both(*extra: str) -> tuple[str, str]:
         status = run_cli("status", "--format", "json", *extra, cwd=corpus, env=git_env())

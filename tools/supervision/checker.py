@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from supervision.signing.worktree import Changes
 
 CACHE_MIN_FILES = 50  # below this, checking is quicker than loading the cache
+#: Records to read for a few paths' cross-record rules above which the verify the time
+#: rules need (when the store lacks it) runs in another process beside the reading.
+ALONGSIDE_MIN = 500
 
 __all__ = ["CACHE_MIN_FILES", "Checker", "CheckResult", "CrossContext", "check_record",
            "related_facts"]
@@ -326,7 +329,10 @@ class Checker:
                 self._flat, self._flat_read = None, True
                 pool = self.repo_files()
                 self._rows_fit = True
-            result = self.records(pool, keep=wanted)
+            # a pool of (nearly) every record: the store was empty or void (a first
+            # commit after an update); verified beside the reading, as a whole check is
+            alongside = self._verify_alongside() if len(pool) >= ALONGSIDE_MIN else None
+            result = self.records(pool, keep=wanted, wait=alongside)
             result.problems = [p for p in config_problems if p.path in wanted] + [
                 p for p in result.problems if p.path in wanted]
             result.checked = len(paths)
