@@ -11,8 +11,9 @@ of the slice ahead worked out in a forked helper by ``ahead``), one record's aud
 ``supervision history`` (``history``), the days each record was committed
 (``commit_dates``), which records differ from what the store last matched
 (``worktree``, its first git question started early by ``head_start``, git's index
-settled once when it may be racy by ``settle``), sign-off
-dates as the time rules and reports see them (``signoff_dates``) and the pre-receive gate on the git server (``gate``).
+settled once when it may be racy by ``settle``), sign-off dates as the time rules
+and reports see them (``signoff_dates``) and the pre-receive gate on the git server
+(``gate``).
 
 Entry points: ``verify.Verifier``, ``history.record_history``,
 ``signoff_dates.signoff_source`` / ``signoff_dates.collect``,

@@ -2,8 +2,8 @@
 
 A whole ``check`` (or a check of a few records that must read nearly all of them,
 their store being void: a first commit after an update) of a trust whose sign-offs
-for this HEAD are not in the store yet needs a cold verify (the time rules judge deadlines by verified sign-offs) and every
-record's history dates. Both are a single process's work, while reading the records
+for this HEAD are not in the store yet needs a cold verify (the time rules judge
+deadlines by verified sign-offs) and every record's history dates. Both are a single process's work, while reading the records
 is spread over the cores; run one after the other, one core sits idle through the
 verify. So the verify takes one core and the records are read on the others (on two
 cores, by the check's own process: four processes sharing two was slower).
