@@ -159,10 +159,18 @@ class FormPage:
         self.page.wait_for_selector(f'html[data-swapped="{before + 1}"]', state="attached")
 
     def blur_check(self, name: str) -> None:
-        """Leave a field: the page checks the answers in the background."""
-        before = int(self.page.locator("html").get_attribute("data-checked") or 0)
+        """Leave a field: the page checks the answers in the background.
+
+        Waits until no check is due or in flight, not for the next answer to come
+        back: a check sent before the field was left may answer first, with
+        findings from before the change.
+        """
+        html = self.page.locator("html")
+        before = int(html.get_attribute("data-checked") or 0)
         self.field(name).blur()
-        self.page.wait_for_selector(f'html[data-checked="{before + 1}"]', state="attached")
+        assert html.get_attribute("data-checking"), "leaving a changed field sent no check"
+        self.page.wait_for_selector("html:not([data-checking])", state="attached")
+        assert int(html.get_attribute("data-checked") or 0) > before
 
     def findings(self, name: str) -> str:
         control = self.field(name).get_attribute("id")
@@ -469,6 +477,67 @@ def test_a_file_changed_meanwhile_is_not_overwritten(browser, tmp_path: Path) ->
         assert form.field("wellbeing.discussion").input_value() == \
             "Typed on the page before the other change."
         assert path.read_bytes() == on_disk
+        form.close()
+
+
+def test_an_older_check_answering_late_does_not_replace_newer_findings(browser,
+                                                                       tmp_path: Path) -> None:
+    """Two checks in flight, the first answered last: its findings (for answers since
+    changed) are dropped, and so are those of a check sent before a button was pressed
+    (here one that renumbers the rows the findings point at)."""
+    root = records_repo(tmp_path, "agenda")
+    upn = fictional_upn()
+    held: list[Any] = []
+    hold_next = [True]
+
+    def hold_first(route: Any) -> None:
+        if hold_next:
+            hold_next.clear()
+            held.append(route)  # answered below, after a newer check or a button
+        else:
+            route.continue_()
+
+    def answer_late() -> None:
+        route = held.pop()
+        route.fulfill(response=route.fetch())  # the real server's answer, just later
+
+    with serving(root, SESSION) as server:
+        form = FormPage(browser, server)
+        form.page.route("**/check", hold_first)
+        field = "wellbeing.discussion"
+        html = form.page.locator("html")
+        form.fill(field, f"The transfer file for {upn} took an afternoon.")
+        form.field(field).blur()
+        form.page.wait_for_timeout(400)  # the first check is sent, and held
+        assert held and html.get_attribute("data-checking") == "1"
+        form.fill(field, "A transfer file took an afternoon.")
+        form.field(field).blur()
+        form.page.wait_for_selector('html[data-checked="1"]', state="attached")
+        assert "PRIVACY-UPN" not in form.findings(field)
+        answer_late()
+        form.page.wait_for_selector("html:not([data-checking])", state="attached")
+        assert html.get_attribute("data-checked") == "1"  # the late answer was not shown
+        assert "PRIVACY-UPN" not in form.findings(field)
+        # a check sent before a row is removed, answered after the page came back: its
+        # findings are for the rows as they were numbered before
+        form.press("add:added_topics")
+        form.press("add:added_topics")
+        form.fill("added_topics.0", f"Transfer file for {upn}")
+        form.fill("added_topics.1", "Cover for the refresher course")
+        form.page.wait_for_selector("html:not([data-checking])", state="attached")
+        assert "PRIVACY-UPN" in form.findings("added_topics.0")
+        hold_next.append(True)
+        form.field("added_topics.1").blur()
+        form.page.wait_for_timeout(400)
+        assert held
+        form.press("remove:added_topics.0")
+        assert form.field("added_topics.0").input_value() == "Cover for the refresher course"
+        assert "PRIVACY-UPN" not in form.findings("added_topics.0")
+        answer_late()
+        form.page.wait_for_selector("html:not([data-checking])", state="attached")
+        assert "PRIVACY-UPN" not in form.findings("added_topics.0"), \
+            form.findings("added_topics.0")
+        form.page.unroute("**/check")
         form.close()
 
 

@@ -6,7 +6,9 @@
  *     the place on the page and the typed answers stay, and focus goes where the
  *     server says (the new row, the message);
  *   - leaving a changed field posts the form to /check and shows each finding
- *     beside its field;
+ *     beside its field; an answer to an older check (sent before a newer one,
+ *     or before a button was pressed) is dropped, so the findings shown are
+ *     always those of the answers as they are now;
  *   - typing tells the server at most once a minute that the page is in use;
  *   - if the server has stopped, a banner says so and the answers stay on the page.
  * It only ever talks to the page's own server (Content-Security-Policy: default-src 'self').
@@ -20,10 +22,22 @@
   var lastPing = Date.now();
   var pending = null;
   var counts = { swapped: 0, checked: 0 };
+  var sent = 0;        // checks posted so far, each numbered
+  var superseded = 0;  // checks numbered up to this one are out of date
+  var waiting = 0;     // checks due or in flight (a timer counts as one)
 
   function count(what) {  // for people's tools and tests: how many updates so far
     counts[what] += 1;
     document.documentElement.setAttribute("data-" + what, String(counts[what]));
+  }
+
+  function checking(delta) {  // data-checking: present while a check is due or in flight
+    waiting += delta;
+    if (waiting > 0) {
+      document.documentElement.setAttribute("data-checking", String(waiting));
+    } else {
+      document.documentElement.removeAttribute("data-checking");
+    }
   }
 
   function recordForm() { return document.getElementById("record-form"); }
@@ -69,6 +83,7 @@
     if (!form || form.id !== "record-form") { return; }
     event.preventDefault();
     var data = body(form, event.submitter);
+    superseded = sent;  // the page the server sends back has its own findings
     busy(form, true);
     fetch("/", { method: "POST", body: data, credentials: "same-origin" })
       .then(function (response) {
@@ -123,21 +138,27 @@
 
   function check() {
     var form = recordForm();
-    if (!form) { return; }
+    if (!form) { checking(-1); return; }
+    sent += 1;
+    var number = sent;
     fetch("/check", { method: "POST", body: body(form, null), credentials: "same-origin" })
       .then(function (response) {
         if (!response.ok) { throw new Error(String(response.status)); }
         return response.json();
       })
-      .then(showFindings)
-      .catch(function () { banner(OFFLINE); });
+      .then(function (result) {
+        if (number === sent && number > superseded) { showFindings(result); }
+      })
+      .catch(function () { banner(OFFLINE); })
+      .then(function () { checking(-1); });
   }
 
   document.addEventListener("change", function (event) {
     var form = recordForm();
     if (!form || !form.contains(event.target)) { return; }
+    if (pending === null) { checking(1); }
     clearTimeout(pending);
-    pending = setTimeout(check, 150);
+    pending = setTimeout(function () { pending = null; check(); }, 150);
   });
 
   document.addEventListener("input", function () {
