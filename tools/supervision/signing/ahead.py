@@ -47,7 +47,7 @@ Versions = dict[str, tuple[str, bytes]]
 def _serve(conn: Connection, repo: RecordsRepo) -> None:  # pragma: no cover (the helper)
     import pysequoia
 
-    from supervision.signing.openpgp import Keyring, sequoia_valid
+    from supervision.signing.openpgp import Keyring, read_signature, sequoia_valid
     from supervision.signing.signoff import record_facts
 
     certs: dict[bytes, Any] = {}
@@ -69,7 +69,7 @@ def _serve(conn: Connection, repo: RecordsRepo) -> None:  # pragma: no cover (th
         for payload, signature in items:
             answer = (b"", False)
             with contextlib.suppress(Exception):  # unreadable: judged where it counts
-                sig = pysequoia.Sig.from_bytes(signature)
+                sig = read_signature(signature)
                 issuer = sig.issuer_fingerprint or sig.issuer_key_id or ""
                 for keyring in keyrings:
                     cert = keyring.holder(issuer)

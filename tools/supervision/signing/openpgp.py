@@ -10,6 +10,8 @@ revoked when the signature was made.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping
@@ -42,6 +44,48 @@ _FIELD_SIZE_ALGORITHMS = frozenset({"RSAEncryptSign", "RSASign", "RSAEncrypt", "
 _SELF_SIGS = (SignatureType.DirectKey, SignatureType.PositiveCertification,
               SignatureType.GenericCertification, SignatureType.CasualCertification,
               SignatureType.PersonaCertification, SignatureType.SubkeyBinding)
+
+
+_ARMOR_BEGIN = b"-----BEGIN PGP SIGNATURE-----"
+_ARMOR_END = b"-----END PGP SIGNATURE-----"
+
+
+def read_signature(signature: bytes) -> Any:
+    """A signature (a commit's ``gpgsig``) as a ``pysequoia.Sig``; raises on bytes that
+    are not one.
+
+    Armor as gpg and Sequoia write it (the label, optional headers, a blank line,
+    base64 lines, an optional checksum line, the end label) is decoded here and the
+    packets handed to Sequoia, which reads them a tenth of the time it takes to read
+    the armor itself (about 6 against 64 microseconds, once per signed commit). Any
+    other shape is left to Sequoia's own armor reader. The checksum is not checked:
+    Sequoia ignores it too (RFC 9580), and the signature is judged on its packets.
+    """
+    binary = _dearmored(signature)
+    if binary is not None:
+        try:
+            return pysequoia.Sig.from_bytes(binary)
+        except Exception:  # noqa: BLE001 - Sequoia says what is wrong with the armor
+            pass
+    return pysequoia.Sig.from_bytes(signature)
+
+
+def _dearmored(signature: bytes) -> bytes | None:
+    lines = signature.strip().split(b"\n")
+    if len(lines) < 3 or lines[0].rstrip() != _ARMOR_BEGIN or \
+            lines[-1].rstrip() != _ARMOR_END:
+        return None
+    body = [line.strip() for line in lines[1:-1]]
+    try:
+        body = body[body.index(b"") + 1:]  # after the headers
+    except ValueError:
+        return None
+    if body and body[-1][:1] == b"=":
+        body.pop()  # the checksum
+    try:
+        return base64.b64decode(b"".join(body), validate=True) or None
+    except (binascii.Error, ValueError):
+        return None
 
 
 class CertError(ValueError):
@@ -250,7 +294,7 @@ class Keyring:
         digest; used only for exactly this payload, signature and certificate.
         """
         try:
-            sig = pysequoia.Sig.from_bytes(signature)
+            sig = read_signature(signature)
             issuer = sig.issuer_fingerprint or sig.issuer_key_id
             made = sig.created
             hash_name = _name(sig.hash_algorithm)
