@@ -275,3 +275,32 @@ def test_a_chart_asked_for_twice_is_drawn_once() -> None:
     other = draw(11)
     assert other != first and charts._bars.cache_info().misses == drawn + 1
     assert first.startswith("<?xml") and "<script" not in first
+
+
+def test_charts_drawn_by_worker_processes_are_the_bytes_drawn_here(demo_site: Path) -> None:
+    """A site with many charts shares their drawing between forked processes (one per
+    core): each SVG is byte for byte the one this process draws, under the same path."""
+    import os
+
+    from supervision.checker import Checker
+    from supervision.deadlines.school_calendar import calendar_for
+    from supervision.repo import RecordsRepo
+    from supervision.signing.signoff_dates import collect
+    from supervision.site import charts
+    from supervision.site.metrics import counted_facts
+    from supervision.site.reports import Reports
+
+    repo = RecordsRepo.load(demo_site.parent / "trust")
+    facts = Checker(repo).all_records(pick=counted_facts).facts
+    signoffs, note = collect(repo)
+    built = Reports(repo, facts, calendar_for(repo), dt.date.fromisoformat(TODAY), signoffs,
+                    note, Settings()).build()
+    assert built.assets == {} and len(built.drawings) >= charts.PARALLEL_CHARTS
+    here = charts.draw_all(built.drawings, workers=1)
+    assert charts.draw_all(built.drawings, workers=2) == here
+    assert sorted(here) == sorted(built.drawings)
+    assert all(svg.startswith("<?xml") for svg in here.values())
+    # and drawn elsewhere: by processes other than this one
+    pids = charts.draw_all({f"c{i:02}": lambda: str(os.getpid())
+                            for i in range(charts.PARALLEL_CHARTS)}, workers=2)
+    assert pids and str(os.getpid()) not in pids.values()

@@ -7,13 +7,19 @@ fetch), no scripts, no links outside the file, and the output is the same for
 the same numbers (fixed hash salt, no date in the metadata). So a chart asked for
 again with the same arguments (a year whose numbers are all hidden looks like the next)
 is drawn once: the last :data:`REMEMBERED` are kept.
+
+A page asks for its charts as it is written; :func:`draw_all` then draws them all,
+spread over the cores (matplotlib lays out every label's text, so one chart takes
+about a tenth of a second and a trust's reports have dozens).
 """
 
 from __future__ import annotations
 
 import functools
 import io
-from collections.abc import Mapping, Sequence
+import os
+import threading
+from collections.abc import Callable, Mapping, Sequence
 
 Value = int | float | str | None
 #: How many drawn charts are kept for a second request with the same arguments.
@@ -21,6 +27,42 @@ REMEMBERED = 64
 Series = tuple[tuple[str, tuple[Value, ...]], ...]
 
 COLOURS = ("#3f51b5", "#9e9e9e", "#009688", "#ff7043", "#8d6e63")
+#: Fewer charts than this are drawn in this process: starting workers would cost more.
+PARALLEL_CHARTS = 8
+
+_DRAWINGS: Mapping[str, Callable[[], str]] = {}  # in a worker process only: its charts
+
+
+def draw_all(drawings: Mapping[str, Callable[[], str]],
+             workers: int | None = None) -> dict[str, str]:
+    """Each chart drawn: path -> SVG, the same bytes however it is drawn.
+
+    With :data:`PARALLEL_CHARTS` or more, they are shared between forked worker
+    processes, one per core (``workers`` says how many; 1 draws them here). Not
+    while this process runs another thread (a web server's, say): a fork copies
+    only the thread that forks, and any lock another thread held stays locked.
+    """
+    paths = sorted(drawings)
+    count = min(os.cpu_count() or 1, 8) if workers is None else workers
+    if count < 2 or len(paths) < PARALLEL_CHARTS or threading.active_count() > 1:
+        return {path: drawings[path]() for path in paths}
+    _figure(1, 1)  # matplotlib imported here, once, before the workers are forked
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    with ProcessPoolExecutor(max_workers=count, mp_context=get_context("fork"),
+                             initializer=_take, initargs=(drawings,)) as pool:
+        drawn = list(pool.map(_draw, paths, chunksize=max(1, len(paths) // (3 * count))))
+    return dict(zip(paths, drawn, strict=True))
+
+
+def _take(drawings: Mapping[str, Callable[[], str]]) -> None:  # pragma: no cover (worker)
+    global _DRAWINGS
+    _DRAWINGS = drawings  # a fork's copy: closures need no pickling
+
+
+def _draw(path: str) -> str:  # pragma: no cover (worker)
+    return _DRAWINGS[path]()
 
 
 def _figure(width: float, height: float):  # -> matplotlib Figure (import kept lazy)

@@ -217,5 +217,8 @@ only counts.
 def build(repo: RecordsRepo, facts: dict[str, dict[str, Any]], calendar: SchoolCalendar,
           today: dt.date, signoffs: SignOffs | None, signoff_note: str,
           settings: Settings, unreadable: int = 0) -> Built:
-    return Reports(repo, facts, calendar, today, signoffs, signoff_note, settings,
-                   unreadable).build()
+    built = Reports(repo, facts, calendar, today, signoffs, signoff_note, settings,
+                    unreadable).build()
+    built.assets.update(charts.draw_all(built.drawings))
+    built.drawings.clear()
+    return built

@@ -40,6 +40,9 @@ class Built:
 
     pages: dict[str, str] = field(default_factory=dict)
     assets: dict[str, str] = field(default_factory=dict)
+    #: charts still to draw, by path (:func:`supervision.site.charts.draw_all` draws
+    #: them into ``assets``, many at once)
+    drawings: dict[str, Callable[[], str]] = field(default_factory=dict)
 
 
 def publish(counts: Counts, settings: Settings, pooled: str = POOLED) -> Protected | None:
@@ -186,7 +189,8 @@ class Writer:
 
     def chart(self, name: str, values: Sequence[Any], draw: Callable[[], str],
               alt: str) -> Chart:
-        """Draw ``draw()`` unless none of ``values`` is a published non-zero number."""
+        """Draw ``draw()`` (later, with every other chart) unless none of ``values`` is a
+        published non-zero number."""
         if not any(_shown(v) for v in values):
             hidden = any(v == SUPPRESSED for v in values)
             zero = any(v == 0 or v == "0%" for v in values)
@@ -194,7 +198,7 @@ class Writer:
                 NO_CHART_HIDDEN if hidden or not zero else NO_CHART_ZERO)
             return Chart(note=note)
         path = f"{self.folder}/charts/{self.stem}-{name}.svg"
-        self.built.assets[path] = draw()
+        self.built.drawings[path] = draw
         return Chart(f"![{alt}](charts/{self.stem}-{name}.svg){{ .sv-chart }}")
 
     def pair(self, chart: Chart | None, tables: Sequence[str]) -> None:
