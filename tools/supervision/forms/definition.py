@@ -137,6 +137,9 @@ class Form:
     fields: tuple[Field, ...]
     #: several records of this kind may share a date: the second is ``...-2.yaml``
     numbered: bool = False
+    #: what :meth:`walk` found, kept (a check walks each record's form more than once)
+    _walked: tuple[tuple[KeyPath, Field], ...] | None = dataclasses.field(
+        default=None, init=False, repr=False, compare=False, hash=False)
 
     def field(self, name: str) -> Field | None:
         for f in self.fields:
@@ -144,8 +147,14 @@ class Form:
                 return f
         return None
 
-    def walk(self) -> list[tuple[KeyPath, Field]]:
+    def walk(self) -> tuple[tuple[KeyPath, Field], ...]:
         """Every field with its key path; list items are shown as index 0."""
+        if self._walked is None:
+            object.__setattr__(self, "_walked", self._walk())  # frozen: set once, here
+        assert self._walked is not None
+        return self._walked
+
+    def _walk(self) -> tuple[tuple[KeyPath, Field], ...]:
         out: list[tuple[KeyPath, Field]] = []
 
         def visit(prefix: KeyPath, fields: tuple[Field, ...]) -> None:
@@ -156,7 +165,7 @@ class Form:
                     visit(here + ((0,) if f.is_list else ()), f.fields)
 
         visit((), self.fields)
-        return out
+        return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
