@@ -11,9 +11,10 @@ cores, by the check's own process: four processes sharing two was slower).
 connections and git processes, uses none of this one's, and ends with ``os._exit``,
 so nothing of this process is closed or flushed twice) and :func:`finish` waits; the
 results reach the time rules through the store (``signoffs`` and ``history`` rows),
-exactly as a later warm run would read them. The history is read first, in a child
-of the helper that ends before the verify starts, so the memory of the two never adds
-up (a cold check's peak is the sum of its processes). If the helper process fails for any
+exactly as a later warm run would read them. The history is read in a child of the
+helper while the verify starts (its `git log` is most of its time, and the verify's
+memory peaks long after the child has ended: a cold check's peak is the sum of its
+processes), and waited for after the verify. If the helper process fails for any
 reason the time rules work everything out themselves, as before: nothing is lost but
 time.
 """
@@ -28,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 
-def _history(root: str) -> None:  # pragma: no cover (runs in the helper process)
-    """Every record's history dates into the store, in a child of its own: its git log
-    and the parsed log (tens of MiB) are gone before the verify's memory peaks, rather
-    than on top of it."""
+def _history(root: str) -> int:  # pragma: no cover (runs in the helper process)
+    """Every record's history dates into the store, in a child of its own (its pid):
+    its git log and the parsed log (tens of MiB) are gone before the verify's memory
+    peaks, rather than on top of it."""
     pid = os.fork()
     if pid == 0:
         try:
@@ -40,16 +41,19 @@ def _history(root: str) -> None:  # pragma: no cover (runs in the helper process
             read_history(Path(root), use_cache=True)
         finally:
             os._exit(0)
-    os.waitpid(pid, 0)
+    return pid
 
 
 def _work(root: str) -> None:  # pragma: no cover (runs in the helper process)
     from supervision.repo import RecordsRepo
     from supervision.signing.signoff_dates import verified_signoffs
 
-    _history(root)
-    repo = RecordsRepo.load(Path(root))
-    verified_signoffs(repo, use_cache=True, alongside=True)
+    history = _history(root)
+    try:
+        repo = RecordsRepo.load(Path(root))
+        verified_signoffs(repo, use_cache=True, alongside=True)
+    finally:
+        os.waitpid(history, 0)
 
 
 def needed(repo: Any) -> bool:
