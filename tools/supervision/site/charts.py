@@ -47,12 +47,18 @@ def draw_all(drawings: Mapping[str, Callable[[], str]],
     if count < 2 or len(paths) < PARALLEL_CHARTS or threading.active_count() > 1:
         return {path: drawings[path]() for path in paths}
     _figure(1, 1)  # matplotlib imported here, once, before the workers are forked
+    import gc
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
-    with ProcessPoolExecutor(max_workers=count, mp_context=get_context("fork"),
-                             initializer=_take, initargs=(drawings,)) as pool:
-        drawn = list(pool.map(_draw, paths, chunksize=max(1, len(paths) // (3 * count))))
+    gc.freeze()  # a worker's collections then never touch (and so copy) this one's pages
+    try:
+        with ProcessPoolExecutor(max_workers=count, mp_context=get_context("fork"),
+                                 initializer=_take, initargs=(drawings,)) as pool:
+            drawn = list(pool.map(_draw, paths,
+                                  chunksize=max(1, len(paths) // (3 * count))))
+    finally:
+        gc.unfreeze()
     return dict(zip(paths, drawn, strict=True))
 
 
