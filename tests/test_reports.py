@@ -281,6 +281,7 @@ def test_charts_drawn_by_worker_processes_are_the_bytes_drawn_here(demo_site: Pa
     """A site with many charts shares their drawing between forked processes (one per
     core): each SVG is byte for byte the one this process draws, under the same path."""
     import os
+    import threading
 
     from supervision.checker import Checker
     from supervision.deadlines.school_calendar import calendar_for
@@ -300,7 +301,28 @@ def test_charts_drawn_by_worker_processes_are_the_bytes_drawn_here(demo_site: Pa
     assert charts.draw_all(built.drawings, workers=2) == here
     assert sorted(here) == sorted(built.drawings)
     assert all(svg.startswith("<?xml") for svg in here.values())
-    # and drawn elsewhere: by processes other than this one
+    # and drawn elsewhere: by processes other than this one (never forked beside a thread)
+    assert threading.active_count() == 1, [t.name for t in threading.enumerate()]
     pids = charts.draw_all({f"c{i:02}": lambda: str(os.getpid())
                             for i in range(charts.PARALLEL_CHARTS)}, workers=2)
     assert pids and str(os.getpid()) not in pids.values()
+
+
+def test_charts_are_drawn_here_while_another_thread_runs() -> None:
+    """A fork copies only the forking thread (a lock another one holds stays locked in
+    the copy), so beside a web server's thread, say, the charts are drawn here."""
+    import os
+    import threading
+
+    from supervision.site import charts
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, name="a server's thread")
+    other.start()
+    try:
+        pids = charts.draw_all({f"c{i:02}": lambda: str(os.getpid())
+                                for i in range(charts.PARALLEL_CHARTS)}, workers=2)
+    finally:
+        stop.set()
+        other.join()
+    assert set(pids.values()) == {str(os.getpid())}
