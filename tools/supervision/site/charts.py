@@ -46,10 +46,12 @@ def draw_all(drawings: Mapping[str, Callable[[], str]],
     count = min(os.cpu_count() or 1, 8) if workers is None else workers
     if count < 2 or len(paths) < PARALLEL_CHARTS or threading.active_count() > 1:
         return {path: drawings[path]() for path in paths}
-    _figure(1, 1)  # matplotlib imported here, once, before the workers are forked
     import gc
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
+
+    import matplotlib.backends.backend_svg  # noqa: F401 - imported once, before the fork
+    import matplotlib.figure  # noqa: F401
 
     gc.freeze()  # a worker's collections then never touch (and so copy) this one's pages
     try:
