@@ -252,12 +252,6 @@ class Cache:
                 "SELECT key, stamp, value FROM rows WHERE ns = ? AND salt = ?",
                 (self.ns, self.salt))}
 
-    def forget_preloaded(self) -> None:
-        """Let go of the rows :meth:`preload` read: later reads ask the store one row at
-        a time, and see what other processes have written since."""
-        self._rows = None
-        self._taken = set()
-
     def get(self, key: str, stamp: Any) -> Any:
         if key in self._put:
             put_stamp, value, _people = self._put[key]

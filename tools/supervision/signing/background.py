@@ -11,11 +11,7 @@ cores, by the check's own process: four processes sharing two was slower).
 connections and git processes, uses none of this one's, and ends with ``os._exit``,
 so nothing of this process is closed or flushed twice) and :func:`finish` waits; the
 results reach the time rules through the store (``signoffs`` and ``history`` rows),
-exactly as a later warm run would read them. Once the records are read, :func:`finish`
-tells the helper so over a pipe before it waits: from its next slice, the verify has
-signatures checked and versions parsed ahead on the core the check has freed (see
-``Verifier.alongside``), and reads the versions the check parsed from the store.
-The history is read in a child of the
+exactly as a later warm run would read them. The history is read in a child of the
 helper while the verify starts (its `git log` is most of its time, and the verify's
 memory peaks long after the child has ended: a cold check's peak is the sum of its
 processes), and waited for after the verify. If the helper process fails for any
@@ -27,8 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import select
-from dataclasses import dataclass
 from multiprocessing import get_context
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -50,34 +44,16 @@ def _history(root: str) -> int:  # pragma: no cover (runs in the helper process)
     return pid
 
 
-def _work(root: str, told: int, tell: int) -> None:  # pragma: no cover (the helper)
+def _work(root: str) -> None:  # pragma: no cover (runs in the helper process)
     from supervision.repo import RecordsRepo
     from supervision.signing.signoff_dates import verified_signoffs
 
-    os.close(tell)  # this process's copy of the check's end (and its children's)
     history = _history(root)
     try:
         repo = RecordsRepo.load(Path(root))
-        verified_signoffs(repo, use_cache=True, alongside=lambda: _said(told))
+        verified_signoffs(repo, use_cache=True, alongside=True)
     finally:
         os.waitpid(history, 0)
-
-
-def _said(told: int) -> bool:  # pragma: no cover (runs in the helper process)
-    """True once the check has written to the pipe (or ended): its records are read."""
-    try:
-        return bool(select.select([told], [], [], 0)[0])
-    except (OSError, ValueError):
-        return True
-
-
-@dataclass
-class Helper:
-    """The helper process verifying, and the end of the pipe that tells it the records
-    are read."""
-
-    process: BaseProcess
-    tell: int
 
 
 def needed(repo: Any) -> bool:
@@ -98,35 +74,23 @@ def needed(repo: Any) -> bool:
         cache.close()
 
 
-def start(repo: Any) -> Helper | None:
+def start(repo: Any) -> BaseProcess | None:
     """The helper process verifying ``repo`` now, or None when nothing is to be done
     (or a process cannot be started: then the time rules verify as they go)."""
     if not needed(repo):
         return None
     try:
-        told, tell = os.pipe()
-    except OSError:
-        return None
-    try:
-        process = get_context("fork").Process(target=_work, args=(str(repo.root), told, tell),
+        process = get_context("fork").Process(target=_work, args=(str(repo.root),),
                                                daemon=True)
         process.start()
     except (OSError, ValueError):  # no fork on this system
-        os.close(tell)
         return None
-    finally:
-        os.close(told)
-    return Helper(process, tell)
+    return process
 
 
-def finish(helper: Helper | None) -> None:
-    """Tell the helper process the records are read, and wait for it (its results are
-    in the store when it succeeded)."""
-    if helper is None:
+def finish(process: BaseProcess | None) -> None:
+    """Wait for the helper process (its results are in the store when it succeeded)."""
+    if process is None:
         return
     with contextlib.suppress(OSError):
-        os.write(helper.tell, b".")
-    with contextlib.suppress(OSError):
-        os.close(helper.tell)
-    with contextlib.suppress(OSError):
-        helper.process.join()
+        process.join()

@@ -68,35 +68,26 @@ class LinePass:
         commit objects and signed records are read, judged and let go before the next,
         so memory does not grow with the length of the history. With many, the next
         slice is read, and its signatures and newly signed versions handed to a helper
-        process (:class:`~supervision.signing.ahead.Ahead`), while one is judged; beside
-        a check reading the records (``Verifier.alongside``), only from the slice after
-        it has read them, when its core is free."""
+        process (:class:`~supervision.signing.ahead.Ahead`), while one is judged."""
         size = self.v.slice_size
         slices = [self.todo[i:i + size] for i in range(0, len(self.todo), size)]
-        alongside = self.v.alongside
-        ahead = self._ahead() if alongside is None else None
+        ahead = Ahead(self.v.repo) if len(self.todo) >= self.v.ahead_from and \
+            (os.cpu_count() or 1) > 1 else None
+        if ahead is not None and not ahead.start():
+            ahead = None
         try:
             piece = self._read(slices[0], self.previous.tree if self.previous else None)
-            sent = False  # whether the slice being judged was handed to the helper
             if ahead is not None:
                 self._send(ahead, piece)
-                sent = True
             for number in range(len(slices)):
                 following = self._read(slices[number + 1], slices[number][-1][1]) \
                     if number + 1 < len(slices) else None
-                if ahead is None and alongside is not None and following is not None \
-                        and alongside():
-                    ahead, alongside = self._ahead(), None
-                    self.v.reread_facts()  # the versions the check parsed are stored now
                 if ahead is not None:
-                    if sent:
-                        self.known, versions = ahead.known()
-                        for blob, facts in versions.items():
-                            self.v.learn(blob, RecordFacts.from_json(facts))
-                    sent = False
+                    self.known, versions = ahead.known()
+                    for blob, facts in versions.items():
+                        self.v.learn(blob, RecordFacts.from_json(facts))
                     if following is not None:
                         self._send(ahead, following)
-                        sent = True
                 self._judge_slice(piece)
                 if following is not None:
                     piece = following
@@ -104,13 +95,6 @@ class LinePass:
             if ahead is not None:
                 ahead.close()
             self.known = {}
-
-    def _ahead(self) -> Ahead | None:
-        """The helper checking signatures a slice ahead, started, where it is worth it."""
-        if len(self.todo) < self.v.ahead_from or (os.cpu_count() or 1) < 2:
-            return None
-        ahead = Ahead(self.v.repo)
-        return ahead if ahead.start() else None
 
     def _read(self, todo: list[tuple[str, str, tuple[str, ...]]], before: str | None) -> Slice:
         """A slice's commit objects, what each changed (``before``: the tree of the commit

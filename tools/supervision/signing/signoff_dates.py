@@ -41,6 +41,7 @@ and fall back to the commit date (:func:`signed_on`).
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cached_property
 from typing import Any, NamedTuple, Protocol
@@ -203,14 +204,14 @@ class _StoredSignoffs(Mapping[str, list[Signoff]]):
 
 
 def verified_signoffs(repo: Any, use_cache: bool = True,
-                      alongside: Callable[[], bool] | None = None,
-                      ) -> Mapping[str, list[Signoff]] | None:
+                      alongside: bool = False) -> Mapping[str, list[Signoff]] | None:
     """Per record path, its verified sign-offs; None when the repository does not sign.
 
     Remembered in the store (namespace ``signoffs``) for the commit at HEAD, one row per
     record, so a later check or status reads only the records it looks at.
     ``alongside``: verified beside a cold check reading the records, which keeps the
-    other core busy: whether it has read them all (see ``Verifier.alongside``)."""
+    other core busy: then no helper process checks signatures ahead (it would gain
+    nothing there, and its memory would count on top of the check's)."""
     if repo.config is None or not repo.config.admins:
         return None
     from supervision.cache import Cache
@@ -230,10 +231,11 @@ def verified_signoffs(repo: Any, use_cache: bool = True,
         return _StoredSignoffs(None, [tuple(n) for n in cache.get("#notices", head) or []],
                                cache, head)
     from supervision.signing.analysis import NotAGitRepository
-    from supervision.signing.verify import Verifier
+    from supervision.signing.verify import AHEAD_FROM, Verifier
 
     try:
-        analysis = Verifier(repo, git, use_cache=use_cache, alongside=alongside).run()
+        analysis = Verifier(repo, git, use_cache=use_cache,
+                            ahead_from=sys.maxsize if alongside else AHEAD_FROM).run()
     except (GitError, NotAGitRepository, OSError):
         return None
     if analysis.shallow:

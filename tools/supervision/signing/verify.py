@@ -37,7 +37,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -94,15 +94,10 @@ class Verifier:
     def __init__(self, repo: RecordsRepo, git: Git | None = None,
                  use_cache: bool = True, cache_folder: Path | None = None,
                  trust_root: str | None = None, now: float | None = None,
-                 slice_size: int = PASS_SLICE, ahead_from: int = AHEAD_FROM,
-                 alongside: Callable[[], bool] | None = None) -> None:
+                 slice_size: int = PASS_SLICE, ahead_from: int = AHEAD_FROM) -> None:
         self.repo = repo
         #: commits judged together, and how many make checking signatures ahead worth it
         self.slice_size, self.ahead_from = slice_size, ahead_from
-        #: Beside a check reading the records (a cold check's helper process): whether
-        #: it has read them all. Until then its core is busy, and no helper checks
-        #: signatures ahead (it would gain nothing, and its memory would count on top).
-        self.alongside = alongside
         self.git = git or Git(repo.root)
         self.use_cache = use_cache
         #: Where the cache lives when not in the repository's own .git (server hook).
@@ -114,7 +109,6 @@ class Verifier:
         self._facts: dict[str, RecordFacts] = {}
         #: each record version's facts, shared with check (by blob id), read when needed
         self._facts_store: Cache | None = None
-        self._facts_preloaded = False
         self._new_facts: dict[str, RecordFacts] = {}
         self._places: dict[int, Any] = {}  # id(form) -> where it keeps disagreements
         #: the line read from git this run, to be stored with the run's other rows
@@ -352,22 +346,12 @@ class Verifier:
         self._facts[oid] = facts
         self._new_facts[oid] = facts
 
-    def reread_facts(self) -> None:
-        """The versions' facts in the store read again, one at a time as they are asked
-        for (a check beside this verify has stored the versions it parsed since they
-        were first read)."""
-        if self._facts_store is not None:
-            self._facts_store.forget_preloaded()
-            self._facts_preloaded = True  # never all read again: most are known here
-
     def known_facts(self, oid: str) -> RecordFacts | None:
         """A version's facts if this run or the store (check's or an earlier verify's)
         already has them; the store's rows are read all at once when first needed."""
         found = self._facts.get(oid)
         if found is None and self._facts_store is not None:
-            if not self._facts_preloaded:
-                self._facts_preloaded = True
-                self._facts_store.preload()
+            self._facts_store.preload()
             value = self._facts_store.get(oid, "")
             if value is not None:
                 found = self._facts[oid] = RecordFacts.from_json(value)
