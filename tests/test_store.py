@@ -388,6 +388,70 @@ def test_rows_written_as_they_come_are_kept_with_what_was_put(tmp_path: Path) ->
     assert Cache(tmp_path, "other", "salt").get("kept", []) == 1
 
 
+def test_a_printed_report_is_printed_again_only_for_the_same_history(
+        corpus: Path, tmp_path: Path) -> None:
+    """A verify of a history verified before prints the report remembered for it (its
+    statuses are not decoded and encoded again): the very same bytes, but for how many
+    commits were checked now. A new commit, another trust root or a damaged row each
+    mean working the report out again."""
+    import shutil
+
+    root = tmp_path / "trust"
+    shutil.copytree(corpus, root, symlinks=True)
+    shutil.rmtree(root / ".git" / "supervision", ignore_errors=True)
+
+    def verify(*extra: str, code: int = 0) -> str:
+        done = run_cli("verify", *extra, cwd=root, env=git_env())
+        assert done.code == code, done.err
+        return done.out
+
+    def body(text: str) -> list[str]:
+        return [line for line in text.splitlines() if '"checked_now"' not in line]
+
+    def unpin() -> None:  # (another test may have verified, and so pinned, the corpus)
+        subprocess.run(["git", "config", "--unset", "supervision.trustRoot"], cwd=root,
+                       env=git_env())
+
+    unpin()
+    assert "pinned in this clone now" in verify()  # the first run pins the trust root
+    unpin()  # and a run that must pin it again never prints a kept report
+    assert "pinned in this clone now" in verify()
+    shutil.rmtree(root / ".git" / "supervision")
+    cold = verify("--format", "json")
+    assert json.loads(cold)["summary"]["checked_now"] > 0
+    kept = sqlite3.connect(root / STORE).execute(
+        "SELECT key, stamp FROM rows WHERE ns = 'verify-report'").fetchall()
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                          text=True, check=True).stdout.strip()
+    assert [k for k, _stamp in kept] == ["json"] and head in kept[0][1]
+    warm = verify("--format", "json")
+    assert json.loads(warm)["summary"]["checked_now"] == 0
+    assert body(warm) == body(cold) == body(verify("--format", "json", "--no-cache"))
+    text = verify()
+    assert verify() == text and "(0 checked now" in text and "Trust root:" in text
+
+    other = "0" * 40  # not this history's first commit: refused, never the kept report
+    mismatch = json.loads(verify("--format", "json", "--trust-root", other, code=1))
+    assert "TRUST-ROOT-MISMATCH" in {e["rule"] for e in mismatch["errors"]}
+    assert body(verify("--format", "json")) == body(cold)
+
+    with sqlite3.connect(root / STORE) as db:  # a damaged row: worked out again
+        db.execute("UPDATE rows SET value = '[\"not base64!\", {}]' "
+                   "WHERE ns = 'verify-report' AND key = 'json'")
+    again = verify("--format", "json")
+    assert json.loads(again)["summary"]["checked_now"] == 0 and body(again) == body(cold)
+
+    record = sorted((root / "records").rglob("*-session.yaml"))[0]
+    record.write_text(record.read_text() + "# changed without signing\n")
+    subprocess.run(["git", "commit", "-q", "-a", "--no-verify", "--no-gpg-sign", "-m",
+                    "unsigned change"], cwd=root, check=True, env=git_env())
+    moved = json.loads(verify("--format", "json", code=1))
+    assert moved["summary"]["commits"] == json.loads(cold)["summary"]["commits"] + 1
+    assert moved["summary"]["checked_now"] == 1 and moved["errors"], moved["summary"]
+    assert json.loads(verify("--format", "json", code=1)) == {
+        **moved, "summary": {**moved["summary"], "checked_now": 0}}
+
+
 def test_remembered_statuses_span_many_rows(corpus: Path, tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """The records' statuses of a verified head, and its line, are stored a few to a row:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import sys
+import zlib
 from collections import Counter
 from typing import Any
 
@@ -42,14 +44,15 @@ def _in_range(analysis: Any, git: Any, since: str) -> set[str]:
     return {oid for oid, _parents in git.rev_list(analysis.head, f"^{rev}")}
 
 
-def _write_json(out: Any, document: dict[str, Any]) -> None:
-    """One JSON object, one line per list item: readable, and written by json's C encoder
-    (``indent`` would switch to the pure-Python one, slow for 10,000 records). A list's
-    items may be objects with ``as_dict`` (statuses, findings): each is turned into its
-    dict and written one at a time, so the whole document never sits in memory."""
-    out.write("{\n")
+def _write_json(out: Any, document: dict[str, Any], first: bool = True) -> None:
+    """A JSON object's members, one line per list item: readable, and written by json's C
+    encoder (``indent`` would switch to the pure-Python one, slow for 10,000 records).
+    A list's items may be objects with ``as_dict`` (statuses, findings): each is turned
+    into its dict and written one at a time, so the whole document never sits in memory.
+    ``first``: these are the object's first members (more may follow, or went before)."""
     for number, (key, value) in enumerate(document.items()):
-        out.write((",\n" if number else "") + f"  {json.dumps(key)}: ")
+        out.write(("{\n" if first else ",\n") if number == 0 else ",\n")
+        out.write(f"  {json.dumps(key)}: ")
         if isinstance(value, list) and value:
             for index, item in enumerate(value):
                 plain = item.as_dict() if hasattr(item, "as_dict") else item
@@ -58,7 +61,71 @@ def _write_json(out: Any, document: dict[str, Any]) -> None:
             out.write("\n  ]")
         else:
             out.write(json.dumps(value, ensure_ascii=False))
-    out.write("\n}\n")
+
+
+class _Remembering:
+    """Standard output that also keeps, compressed, what was written through it: the
+    report's body (tens of megabytes of statuses for a large trust) is remembered
+    without a second copy of it in memory."""
+
+    def __init__(self, out: Any) -> None:
+        self.out = out
+        self._zip = zlib.compressobj(1)
+        self._parts: list[bytes] = []
+
+    def write(self, text: str) -> int:
+        self._parts.append(self._zip.compress(text.encode("utf-8")))
+        return int(self.out.write(text))
+
+    def kept(self) -> str:
+        self._parts.append(self._zip.flush())
+        return base64.b64encode(b"".join(self._parts)).decode("ascii")
+
+
+def _tail(out: Any, fmt: str, summary: dict[str, Any], checked: int, pinned_now: bool) -> int:
+    """The end of the report, which differs between runs of one history (how many commits
+    were checked now, whether the trust root was pinned now); its exit code."""
+    trust = summary["trust"]
+    if fmt == "json":
+        _write_json(out, {"summary": {
+            "records": summary["records"], "statuses": summary["statuses"],
+            "commits": summary["commits"], "checked_now": checked, "shallow": False}},
+            first=False)
+        out.write("\n}\n")
+        return EXIT_FINDINGS if summary["errors"] else EXIT_OK
+    from supervision import reporters
+
+    statuses = ", ".join(f"{n} {s}" for s, n in summary["statuses"].items()) or "none"
+    plural = reporters.plural
+    out.write(f"{plural(summary['records'], 'record')} ({statuses}); "
+              f"{plural(summary['errors'], 'error')}, "
+              f"{plural(summary['warnings'], 'warning')}; "
+              f"{plural(summary['commits'], 'commit')} ({checked} checked now, the "
+              "rest remembered).\n")
+    if trust is not None:
+        admins = ", ".join(f"{a['person'] or 'no person'} {a['fingerprint']}"
+                           for a in trust["admins"]) or "none"
+        pin = (" (pinned in this clone now: later runs refuse any other first commit)"
+               if pinned_now else " (pinned)" if trust["pinned"] else "")
+        out.write(f"Trust root: first commit {trust['commit'][:10]}{pin}, signed by key "
+                  f"{trust['signed_by']}. Records admin keys now: {admins}; "
+                  f"{trust['admins_required']} needed for a change of who may sign.\n")
+    return EXIT_FINDINGS if summary["errors"] else EXIT_OK
+
+
+def _print_kept(out: Any, fmt: str, kept: Any) -> int | None:
+    """Print a remembered report (nothing checked now, nothing pinned now); its exit code,
+    or None (nothing printed) when the stored row is not one."""
+    if not (isinstance(kept, list) and len(kept) == 2 and isinstance(kept[0], str)
+            and isinstance(kept[1], dict)):
+        return None
+    try:
+        body = zlib.decompress(base64.b64decode(kept[0], validate=True)).decode("utf-8")
+    except (ValueError, zlib.error):  # binascii.Error is a ValueError
+        return None
+    out.write(body)
+    del body
+    return _tail(out, fmt, kept[1], 0, False)
 
 
 def _detail(record: Any) -> str:
@@ -95,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
     from supervision.problems import ERROR, WARNING
     from supervision.signing.analysis import NotAGitRepository
     from supervision.signing.gitio import Git
-    from supervision.signing.verify import Verifier
+    from supervision.signing.verify import Verifier, report_stamp
 
     repo = open_repo(args)
     git = Git(repo.root)
@@ -106,6 +173,15 @@ def run(args: argparse.Namespace) -> int:
                          "Give the full id of the repository's first commit "
                          "(git rev-list --max-parents=0 HEAD).")
     verifier = Verifier(repo, git, use_cache=not args.no_cache, trust_root=root)
+    # The same history, code and profiles as a run that printed its report: printed as
+    # remembered (only --since, which picks from it, works it out again).
+    store = None if args.since else verifier.report_store()
+    if store is not None:
+        cache, stamp = store
+        code = _print_kept(sys.stdout, args.format, cache.get(args.format, stamp))
+        if code is not None:
+            cache.close()
+            return code
     try:
         analysis = verifier.run()
     except NotAGitRepository as exc:
@@ -125,38 +201,35 @@ def run(args: argparse.Namespace) -> int:
     errors = [f for f in findings if f.problem.severity == ERROR]
     warnings = [f for f in findings if f.problem.severity == WARNING]
     counts = Counter(r.status for r in records)
-    trust = analysis.trust_root()
+    summary = {"records": len(records), "statuses": dict(sorted(counts.items())),
+               "commits": len(analysis.graph), "errors": len(errors),
+               "warnings": len(warnings), "trust": analysis.trust_root()}
+    remember = _Remembering(sys.stdout) if store is not None and not analysis.shallow \
+        and analysis.head is not None else None
+    out: Any = remember or sys.stdout
     if args.format == "json":
-        _write_json(sys.stdout, {
-            "records": records,
-            "errors": errors,
-            "warnings": warnings,
-            "trust": trust,
-            "summary": {"records": len(records), "statuses": dict(sorted(counts.items())),
-                        "commits": len(analysis.graph), "checked_now": analysis.checked,
-                        "shallow": analysis.shallow},
-        })
-        return EXIT_FINDINGS if errors else EXIT_OK
-    out = sys.stdout
-    width = max((len(r.status) for r in records), default=0)
-    for record in records:
-        out.write(f"{record.status.ljust(width)}  {record.path}  {_detail(record)}\n")
-    reporters.text([f.problem for f in findings], out)
-    if analysis.shallow:
-        out.write("Nothing was verified: this clone does not hold the whole history.\n")
-        return EXIT_FINDINGS
-    statuses = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none"
-    plural = reporters.plural
-    out.write(f"{plural(len(records), 'record')} ({statuses}); "
-              f"{plural(len(errors), 'error')}, {plural(len(warnings), 'warning')}; "
-              f"{plural(len(analysis.graph), 'commit')} ({analysis.checked} checked now, the "
-              "rest remembered).\n")
-    if trust is not None:
-        admins = ", ".join(f"{a['person'] or 'no person'} {a['fingerprint']}"
-                           for a in trust["admins"]) or "none"
-        pin = (" (pinned in this clone now: later runs refuse any other first commit)"
-               if pinned_now else " (pinned)" if trust["pinned"] else "")
-        out.write(f"Trust root: first commit {trust['commit'][:10]}{pin}, signed by key "
-                  f"{trust['signed_by']}. Records admin keys now: {admins}; "
-                  f"{trust['admins_required']} needed for a change of who may sign.\n")
-    return EXIT_FINDINGS if errors else EXIT_OK
+        if analysis.shallow:
+            _write_json(out, {"records": records, "errors": errors, "warnings": warnings,
+                              "trust": summary["trust"], "summary": {
+                                  "records": len(records), "statuses": summary["statuses"],
+                                  "commits": len(analysis.graph), "checked_now": 0,
+                                  "shallow": True}})
+            out.write("\n}\n")
+            return EXIT_FINDINGS if errors else EXIT_OK
+        _write_json(out, {"records": records, "errors": errors, "warnings": warnings,
+                          "trust": summary["trust"]})
+    else:
+        width = max((len(r.status) for r in records), default=0)
+        for record in records:
+            out.write(f"{record.status.ljust(width)}  {record.path}  {_detail(record)}\n")
+        reporters.text([f.problem for f in findings], out)
+        if analysis.shallow:
+            out.write("Nothing was verified: this clone does not hold the whole history.\n")
+            return EXIT_FINDINGS
+    code = _tail(sys.stdout, args.format, summary, analysis.checked, pinned_now)
+    if remember is not None and store is not None and analysis.head is not None:
+        cache, _stamp = store
+        cache.write([(args.format, report_stamp(analysis.head, analysis.pinned_root),
+                      [remember.kept(), summary])])
+        cache.close()
+    return code

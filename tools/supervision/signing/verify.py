@@ -87,6 +87,9 @@ LINE_ROW = 5000
 #: trust's statuses encoded (or decoded) at once.
 RECORDS_ROW = 1000
 
+#: The store namespace of the reports ``supervision verify`` printed, one row per format.
+REPORT_NAMESPACE = "verify-report"
+
 #: A remembered ledger result: the statuses, the findings, which sign-offs counted.
 Recalled = tuple[list[RecordStatus], list[Finding], dict[str, bool]]
 
@@ -117,6 +120,21 @@ class Verifier:
     # -- cache ---------------------------------------------------------------------
     def _salt(self) -> str:
         return results_salt(self.repo)
+
+    def report_store(self) -> tuple[Cache, list[str | None]] | None:
+        """Where the report printed for this history is remembered, and the stamp a
+        remembered report must carry to be printed again: the head (whose id fixes the
+        whole line) and the trust root it was judged against. None without the store,
+        outside git, before the first commit, in a shallow clone, and while no trust root
+        is pinned (the run that pins it must run whole)."""
+        if not self.use_cache:
+            return None
+        pinned = self.pinned_root()
+        head = self.git.whole_head() if pinned is not None else None
+        if head is None:
+            return None
+        return (Cache(self.repo.root, REPORT_NAMESPACE, self._salt(), self.cache_folder),
+                report_stamp(head, pinned))
 
     def pinned_root(self) -> str | None:
         if self.trust_root:
@@ -356,6 +374,11 @@ class Verifier:
             if value is not None:
                 found = self._facts[oid] = RecordFacts.from_json(value)
         return found
+
+
+def report_stamp(head: str, pinned_root: str | None) -> list[str | None]:
+    """What a remembered report depends on besides the salt (see ``report_store``)."""
+    return [head, pinned_root]
 
 
 def _remembered_rows(analysis: Analysis, head: str, first: int
