@@ -277,6 +277,58 @@ def test_a_chart_asked_for_twice_is_drawn_once() -> None:
     assert first.startswith("<?xml") and "<script" not in first
 
 
+def test_charts_drawn_before_are_taken_from_the_store(demo_site: Path, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A site rebuilt with the same numbers draws no chart again: each is taken from the
+    store by what it shows, byte for byte the one drawn. A chart whose numbers changed
+    is drawn; charts no build asks for any more leave the store."""
+    import sqlite3
+
+    from supervision.cache import Cache
+    from supervision.checker import Checker
+    from supervision.deadlines.school_calendar import calendar_for
+    from supervision.repo import RecordsRepo
+    from supervision.signing.signoff_dates import collect
+    from supervision.site import charts
+    from supervision.site.metrics import counted_facts
+    from supervision.site.reports import Reports
+
+    repo = RecordsRepo.load(demo_site.parent / "trust")
+    facts = Checker(repo).all_records(pick=counted_facts).facts
+    signoffs, note = collect(repo)
+    drawings = Reports(repo, facts, calendar_for(repo), dt.date.fromisoformat(TODAY),
+                       signoffs, note, Settings()).build().drawings
+    assert all(isinstance(d, charts.Drawing) for d in drawings.values())
+    store = tmp_path / "store"
+
+    def kept() -> Cache:
+        return Cache(tmp_path, "charts", "test-salt", store)
+
+    fresh = charts.draw_all(drawings, workers=1)
+    first = charts.draw_all(drawings, workers=1, kept=kept())
+    assert first == fresh
+    monkeypatch.setattr(charts.Drawing, "__call__", lambda self: pytest.fail("drawn again"))
+    assert charts.draw_all(drawings, workers=1, kept=kept()) == fresh
+    monkeypatch.undo()
+
+    path = sorted(drawings)[0]
+    old = drawings[path]
+    assert isinstance(old, charts.Drawing)
+    changed = {**drawings, path: charts.Drawing(old.kind, (old.args[0] + " (changed)",
+                                                           *old.args[1:]))}
+    drawn: list[str] = []
+    real = charts.Drawing.__call__
+    monkeypatch.setattr(charts.Drawing, "__call__",
+                        lambda self: drawn.append(self.args[0]) or real(self))
+    again = charts.draw_all(changed, workers=1, kept=kept())
+    assert drawn == [old.args[0] + " (changed)"] and again[path] != fresh[path]
+    assert {p: v for p, v in again.items() if p != path} == {
+        p: v for p, v in fresh.items() if p != path}
+    rows = sqlite3.connect(store / "store.sqlite").execute(
+        "SELECT key FROM rows WHERE ns = 'charts'").fetchall()
+    assert sorted(k for (k,) in rows) == sorted({d.key for d in changed.values()})
+
+
 def test_charts_drawn_by_worker_processes_are_the_bytes_drawn_here(demo_site: Path) -> None:
     """A site with many charts shares their drawing between forked processes (one per
     core): each SVG is byte for byte the one this process draws, under the same path."""

@@ -8,18 +8,28 @@ the same numbers (fixed hash salt, no date in the metadata). So a chart asked fo
 again with the same arguments (a year whose numbers are all hidden looks like the next)
 is drawn once: the last :data:`REMEMBERED` are kept.
 
-A page asks for its charts as it is written; :func:`draw_all` then draws them all,
-spread over the cores (matplotlib lays out every label's text, so one chart takes
-about a tenth of a second and a trust's reports have dozens).
+A page asks for its charts as it is written, each as a :class:`Drawing` (what kind of
+chart, and exactly what it shows); :func:`draw_all` then draws them all, spread over
+the cores (matplotlib lays out every label's text, so one chart takes about a tenth of
+a second and a trust's reports have dozens). Given the store's ``kept`` namespace, it
+first takes every chart drawn before from there, by a hash of what it shows (and the
+code and matplotlib that drew it): a site rebuilt after a commit draws only the charts
+whose numbers changed.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from supervision.cache import Cache
 
 Value = int | float | str | None
 #: How many drawn charts are kept for a second request with the same arguments.
@@ -33,15 +43,62 @@ PARALLEL_CHARTS = 8
 _DRAWINGS: Mapping[str, Callable[[], str]] = {}  # in a worker process only: its charts
 
 
+@dataclass(frozen=True, slots=True)
+class Drawing:
+    """A chart still to draw: its kind and exactly what it shows. Called, it draws it."""
+
+    kind: str  # "bars" or "lines"
+    args: tuple[Any, ...]
+
+    def __call__(self) -> str:
+        return _bars(*self.args) if self.kind == "bars" else _lines(*self.args)
+
+    @property
+    def key(self) -> str:
+        """The same for the same chart, in any build (a hash of what it shows)."""
+        return hashlib.sha256(repr((self.kind, self.args)).encode()).hexdigest()
+
+
+def kept_salt() -> str:
+    """What a kept chart depends on besides what it shows: the code (every store
+    namespace's salt starts from it) and the matplotlib that drew it."""
+    from importlib.metadata import version
+
+    return f"charts:matplotlib {version('matplotlib')}"
+
+
 def draw_all(drawings: Mapping[str, Callable[[], str]],
-             workers: int | None = None) -> dict[str, str]:
+             workers: int | None = None, kept: Cache | None = None) -> dict[str, str]:
     """Each chart drawn: path -> SVG, the same bytes however it is drawn.
 
-    With :data:`PARALLEL_CHARTS` or more, they are shared between forked worker
+    ``kept``: the store's namespace of charts drawn before (see :func:`kept_salt`):
+    a :class:`Drawing` found there is not drawn again, each one drawn now is added, and
+    charts no build asks for any more are let go of.
+
+    With :data:`PARALLEL_CHARTS` or more to draw, they are shared between forked worker
     processes, one per core (``workers`` says how many; 1 draws them here). Not
     while this process runs another thread (a web server's, say): a fork copies
     only the thread that forks, and any lock another thread held stays locked.
     """
+    keys = {path: d.key for path, d in drawings.items() if isinstance(d, Drawing)} \
+        if kept is not None else {}
+    found: dict[str, str] = {}
+    if kept is not None:
+        stored = kept.get_many(set(keys.values()), dict.fromkeys(keys.values(), ""))
+        found = {path: svg for path, key in keys.items()
+                 if isinstance(svg := stored.get(key), str)}
+    drawn = _drawn({p: d for p, d in drawings.items() if p not in found}, workers)
+    if kept is not None:
+        for path, svg in drawn.items():
+            if path in keys:
+                kept.put(keys[path], "", svg)
+        kept.prune(set(keys.values()))
+        kept.save()
+    return dict(sorted({**found, **drawn}.items()))
+
+
+def _drawn(drawings: Mapping[str, Callable[[], str]],
+           workers: int | None) -> dict[str, str]:
     paths = sorted(drawings)
     count = min(os.cpu_count() or 1, 8) if workers is None else workers
     if count < 2 or len(paths) < PARALLEL_CHARTS or threading.active_count() > 1:
@@ -102,7 +159,13 @@ def _frozen(series: Mapping[str, Sequence[Value]]) -> Series:
 def bars(title: str, labels: Sequence[str], series: Mapping[str, Sequence[Value]],
          ylabel: str = "", horizontal: bool = False) -> str:
     """Grouped bars; hidden values are not drawn and are marked 'c'."""
-    return _bars(title, tuple(labels), _frozen(series), ylabel, horizontal)
+    return bar_chart(title, labels, series, ylabel, horizontal)()
+
+
+def bar_chart(title: str, labels: Sequence[str], series: Mapping[str, Sequence[Value]],
+              ylabel: str = "", horizontal: bool = False) -> Drawing:
+    """:func:`bars`, to be drawn later (with the others, by :func:`draw_all`)."""
+    return Drawing("bars", (title, tuple(labels), _frozen(series), ylabel, horizontal))
 
 
 @functools.lru_cache(maxsize=REMEMBERED)
@@ -153,7 +216,13 @@ def _legend(ax, count: int, horizontal: bool = False) -> None:
 def lines(title: str, labels: Sequence[str], series: Mapping[str, Sequence[Value]],
           ylabel: str = "", ymax: float | None = None) -> str:
     """One line per series; hidden values leave a gap."""
-    return _lines(title, tuple(labels), _frozen(series), ylabel, ymax)
+    return line_chart(title, labels, series, ylabel, ymax)()
+
+
+def line_chart(title: str, labels: Sequence[str], series: Mapping[str, Sequence[Value]],
+               ylabel: str = "", ymax: float | None = None) -> Drawing:
+    """:func:`lines`, to be drawn later (with the others, by :func:`draw_all`)."""
+    return Drawing("lines", (title, tuple(labels), _frozen(series), ylabel, ymax))
 
 
 @functools.lru_cache(maxsize=REMEMBERED)

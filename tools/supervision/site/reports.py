@@ -191,7 +191,7 @@ only counts.
             return
         states = list(training.cols[:-1])
         people = list(training.cells[-1][:-1])
-        chart = w.chart("training", people, lambda: charts.bars(
+        chart = w.chart("training", people, charts.bar_chart(
             "DSL training", states, {"People": people}, "people"),
             "Bar chart of DSLs and deputies by the state of their training")
         w.pair(chart, [table_md(training, by.kind.capitalize() if by.kind else "")])
@@ -205,7 +205,7 @@ only counts.
             "Spring", "Spr").replace("Summer", "Sum") for label in t.labels]
         series = {"Held as % of due": [pct_number(x) for x in t.held_rate],
                   "Written up on time (% of held)": [pct_number(x) for x in t.on_time_rate]}
-        chart = w.chart("trend", t.held_rate + t.on_time_rate, lambda: charts.lines(
+        chart = w.chart("trend", t.held_rate + t.on_time_rate, charts.line_chart(
             "Sessions held and written up on time (%)", short, series, "%", ymax=100),
             "Line chart of sessions held and records on time over time")
         rows = [list(r) for r in zip(t.labels, t.held, t.due, t.held_rate, t.on_time,
@@ -219,6 +219,12 @@ def build(repo: RecordsRepo, facts: dict[str, dict[str, Any]], calendar: SchoolC
           settings: Settings, unreadable: int = 0) -> Built:
     built = Reports(repo, facts, calendar, today, signoffs, signoff_note, settings,
                     unreadable).build()
-    built.assets.update(charts.draw_all(built.drawings))
+    from supervision.cache import Cache, salt
+
+    kept = Cache(repo.root, "charts", salt(repo.root, [], charts.kept_salt()))
+    try:
+        built.assets.update(charts.draw_all(built.drawings, kept=kept))
+    finally:
+        kept.close()
     built.drawings.clear()
     return built

@@ -151,7 +151,7 @@ class Sections:
         if self.groups:
             rows.append(("Group supervision sessions held", self.groups.periods(),
                          self.groups.year()))
-        chart = w.chart("sessions", due.part() + due.base(), lambda: charts.bars(
+        chart = w.chart("sessions", due.part() + due.base(), charts.bar_chart(
             "One-to-one sessions", self.labels,
             {"Held": due.part(), "Due": due.base()}, "sessions"),
             "Bar chart of one-to-one sessions held and due each half term")
@@ -172,7 +172,7 @@ class Sections:
             ("Written up, as a share of held", written.rates(), written.rate_year()),
             ("Agreed within the deadline", agreed.part(), agreed.part_year()),
             ("Agreed, as a share of held", agreed.rates(), agreed.rate_year())]
-        chart = w.chart("on-time", written.rates() + agreed.rates(), lambda: charts.lines(
+        chart = w.chart("on-time", written.rates() + agreed.rates(), charts.line_chart(
             "Session records on time (% of sessions held)", self.labels,
             {"Written up": [pct_number(x) for x in written.rates()],
              "Agreed": [pct_number(x) for x in agreed.rates()]}, "%", ymax=100),
@@ -188,7 +188,7 @@ class Sections:
             ("Cancelled", share.base(), share.base_year()),
             ("Rebooked in time", share.part(), share.part_year())]
         chart = w.chart("cancelled", share.base() + share.part(),
-                        lambda: charts.bars("Cancelled and rebooked in time", self.labels,
+                        charts.bar_chart("Cancelled and rebooked in time", self.labels,
                                             {"Cancelled": share.base(),
                                              "Rebooked in time": share.part()},
                                             "sessions"),
@@ -222,7 +222,7 @@ class Sections:
                          ("Reached, as a share", reached.rates(), reached.rate_year())]
         rows.append(("Share of minutes in groups", share_row,
                      percent(*group_all, s.threshold) if enough else SUPPRESSED))
-        chart = w.chart("group-share", share_row, lambda: charts.bars(
+        chart = w.chart("group-share", share_row, charts.bar_chart(
             "Share of supervision minutes in groups", terms,
             {"Group share (%)": [pct_number(x) if pct_number(x) is not None else SUPPRESSED
                                  for x in share_row]}, "%"),
@@ -243,7 +243,7 @@ class Sections:
                             self.r.grouping.pooled)
         statuses = list(by_status.cols[:-1]) if by_status else []
         status_totals = list(by_status.cells[-1][:-1]) if by_status else []
-        chart = w.chart("case-mix", status_totals, lambda: charts.bars(
+        chart = w.chart("case-mix", status_totals, charts.bar_chart(
             "Cases discussed this year by status", statuses, {"Cases": status_totals},
             "cases"), "Bar chart of cases discussed this year by their latest status")
         tables = period_tables("half term", self.labels, "All half terms",
@@ -279,7 +279,7 @@ class Sections:
         values = [[year[t]] for t in often] + ([[sum(year[t] for t in rare)]] if rare else [])
         table = protect(rows, ["Records"], values, s.threshold)
         shown = [row[0] for row in table.cells[:-1]]
-        chart = w.chart("themes", shown, lambda: charts.bars(
+        chart = w.chart("themes", shown, charts.bar_chart(
             "Themes raised this year", rows, {"Records": shown}, "records", horizontal=True),
             "Bar chart of how often each theme was raised this year")
         tables = [column_md(table, "Theme")]
@@ -309,7 +309,7 @@ class Sections:
             rate = percent(row[0], row[2], s.threshold)
             rates.append(pct_number(rate) if pct_number(rate) is not None else SUPPRESSED)
             rows.append([label, *row[:2], rate])
-        chart = w.chart("qa", [r[3] for r in rows], lambda: charts.bars(
+        chart = w.chart("qa", [r[3] for r in rows], charts.bar_chart(
             "Evidence seen in QA reviews (% yes)", list(table.rows[:-1]), {"Yes (%)": rates},
             "%", horizontal=True),
             "Bar chart of the share of QA reviews that saw each piece of evidence")
