@@ -151,6 +151,8 @@ TARGETS = {
     "status": Target(limit=0.5),
     "status_resident": Target(limit=0.5),
     "site_build": Target(limit=5),
+    "site_build_again": Target(limit=5),
+    "site_build_cold": Target(memory_only=True),
     "check_jsonschema": Target(),
     "git_log": Target(),
 }
@@ -171,7 +173,10 @@ LABELS = {
     "verify_warm": "`supervision verify`, warm",
     "status": "`supervision status` (warm: check has run)",
     "status_resident": "`supervision status`, resident checker running",
-    "site_build": "`supervision site build` (warm store)",
+    "site_build": "`supervision site build` (warm store, charts drawn)",
+    "site_build_again": "`supervision site build` again (warm store, charts drawn before)",
+    "site_build_cold": "`supervision site build`, cold (store deleted: a first build "
+                       "after an update, or in a fresh clone)",
     "check_jsonschema": "anchor: check-jsonschema, same records and schemas",
     "git_log": "anchor: `git log --format='%H %G?'` with gpg",
 }
@@ -240,8 +245,9 @@ class Bench:
     def one_round(self) -> None:
         """Our commands once each. check runs cold first; status and the site build then
         find the store warm, as they do for a school (the hook or check has run before);
-        the one-record check, check --no-time-rules and then verify each run cold after
-        the store is deleted again."""
+        the site is built again (its charts now in the store) and then cold; the
+        one-record check, check --no-time-rules and then verify each run cold after the
+        store is deleted again."""
         self.clear_store()
         self.read_check(self.supervision("check_cold", "check", "--format", "json"))
         self.supervision("check_warm", "check", "--format", "json")
@@ -252,6 +258,9 @@ class Bench:
         self.supervision("status", "status")
         with tempfile.TemporaryDirectory(dir="/tmp", prefix="bench-site-") as site:
             self.supervision("site_build", "site", "build", "--site-dir", site)
+            self.supervision("site_build_again", "site", "build", "--site-dir", site)
+            self.clear_store()
+            self.supervision("site_build_cold", "site", "build", "--site-dir", site)
         self.clear_store()
         self.supervision("check_one_cold", "check", self.outcome.one_record)
         self.clear_store()

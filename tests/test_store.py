@@ -528,3 +528,47 @@ def test_checked_rows_held_compact_decode_to_the_values_a_later_run_reads(
     picked: dict = {}
     decode_rows(hold_rows(dict(rows), True), [], picked, pick=lambda f: {"date": f["date"]})
     assert picked == {path: {"date": f["date"]} for path, f in plain.items()}
+
+
+def test_a_cold_site_build_reads_and_verifies_before_mkdocs_loads(
+        corpus: Path, tmp_path: Path) -> None:
+    """A first site build after an update (or in a fresh clone) finds no verified
+    sign-offs in the store: `supervision site build` reads the records with the history
+    verified beside them before MkDocs starts, so the plugin finds both in the store,
+    and the site is the same as one built on a warm store."""
+    import filecmp
+    import shutil
+
+    root = tmp_path / "trust"
+    shutil.copytree(corpus, root, symlinks=True)
+    shutil.rmtree(root / ".git" / "supervision", ignore_errors=True)
+    probe = ("from pathlib import Path\n"
+             "from supervision.repo import RecordsRepo\n"
+             "from supervision.cli.site import _read_ahead\n"
+             "from supervision.signing.background import needed\n"
+             "repo = RecordsRepo.load(Path('.'))\n"
+             "print(needed(repo))\n"
+             "_read_ahead(repo)\n"
+             "print(needed(repo))\n")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=root, env=git_env(),
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "False"]  # verified now, for this HEAD
+    records = {str(p.relative_to(root)) for p in (root / "records").rglob("*.yaml")}
+    checked = {key for (key,) in sqlite3.connect(root / STORE).execute(
+        "SELECT key FROM rows WHERE ns = 'check'")}
+    assert records <= checked  # every record read into the store
+
+    shutil.rmtree(root / ".git" / "supervision")
+    cold, warm = tmp_path / "cold", tmp_path / "warm"
+    for site in (cold, warm):
+        built = run_cli("site", "build", "--site-dir", str(site), "--today", "2026-11-22",
+                        cwd=root, env=git_env(), timeout=600)
+        assert built.code == 0, built.err
+    compared = filecmp.dircmp(cold, warm)
+    pending = [compared]
+    while pending:
+        here = pending.pop()
+        assert not (here.left_only or here.right_only or here.diff_files), here.report()
+        pending += here.subdirs.values()
+    assert (cold / "reports" / "index.html").is_file()

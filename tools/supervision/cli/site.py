@@ -59,9 +59,27 @@ def run(args: argparse.Namespace) -> int:
         import os
 
         os.environ["SUPERVISION_TODAY"] = args.today.isoformat()
+    _read_ahead(repo)
     if action == "build":
         return _build(config_file, args.site_dir)
     return _serve(config_file, args.port)
+
+
+def _read_ahead(repo: Any) -> None:
+    """A first build after an update, or in a fresh clone, finds no verified sign-offs
+    for this history in the store. Read the records now, with the history verified
+    beside them, before MkDocs and its theme are loaded: the forked verify starts from
+    a small process (the whole tree stays under the memory of a cold check), and the
+    plugin then finds the records and the sign-offs in the store. With the store warm
+    this is one question to it."""
+    from supervision.signing.background import needed
+
+    if not needed(repo):
+        return
+    from supervision.checker import Checker
+    from supervision.site.metrics import counted_facts
+
+    Checker(repo).all_records(pick=counted_facts, verified=True)
 
 
 def _build(config_file: Path, site_dir: str | None) -> int:

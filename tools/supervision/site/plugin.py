@@ -127,7 +127,7 @@ class SupervisionPlugin(BasePlugin[SupervisionPluginConfig]):
         from supervision.site.metrics import counted_facts
         from supervision.site.reports import Settings, build
 
-        result = Checker(repo).all_records(pick=counted_facts)
+        result = Checker(repo).all_records(pick=counted_facts, verified=True)
         unreadable = len(repo.record_files()) - len(result.facts)
         signoffs, note = collect(repo)
         threshold = self.config.threshold or repo.config.suppression_threshold
