@@ -150,6 +150,7 @@ TARGETS = {
     "verify_warm": Target(limit=0.5),
     "status": Target(limit=0.5),
     "status_resident": Target(limit=0.5),
+    "status_cold": Target(memory_only=True),
     "site_build": Target(limit=5),
     "site_build_again": Target(limit=5),
     "site_build_cold": Target(memory_only=True),
@@ -173,6 +174,8 @@ LABELS = {
     "verify_warm": "`supervision verify`, warm",
     "status": "`supervision status` (warm: check has run)",
     "status_resident": "`supervision status`, resident checker running",
+    "status_cold": "`supervision status`, cold (store deleted: a first one after an "
+                   "update, or in a fresh clone)",
     "site_build": "`supervision site build` (warm store, charts drawn)",
     "site_build_again": "`supervision site build` again (warm store, charts drawn before)",
     "site_build_cold": "`supervision site build`, cold (store deleted: a first build "
@@ -245,7 +248,7 @@ class Bench:
     def one_round(self) -> None:
         """Our commands once each. check runs cold first; status and the site build then
         find the store warm, as they do for a school (the hook or check has run before);
-        the site is built again (its charts now in the store) and then cold; the
+        the site is built again (its charts now in the store) and then cold; status, the
         one-record check, check --no-time-rules and then verify each run cold after the
         store is deleted again."""
         self.clear_store()
@@ -261,6 +264,8 @@ class Bench:
             self.supervision("site_build_again", "site", "build", "--site-dir", site)
             self.clear_store()
             self.supervision("site_build_cold", "site", "build", "--site-dir", site)
+        self.clear_store()
+        self.supervision("status_cold", "status")
         self.clear_store()
         self.supervision("check_one_cold", "check", self.outcome.one_record)
         self.clear_store()

@@ -2,12 +2,11 @@
 
 One record is checked by :mod:`supervision.record_check`; results are kept in the
 store per blob (see :mod:`supervision.cache`), and many files are shared between
-worker processes. A cold whole check verifies sign-offs in another process meanwhile
-(:mod:`supervision.signing.background`). Cross-record rules
-(calendar, deadlines) run afterwards on the facts of all records, each given a
-:class:`CrossContext` (the repository, every record's facts, the paths asked
-for, "today", and lazily the school calendar and the sign-off source).
-"""
+worker processes. A cold whole check (or site build) verifies sign-offs in another
+process meanwhile (:mod:`supervision.signing.background`). Cross-record rules (calendar,
+deadlines) run afterwards on the facts of all records, each given a :class:`CrossContext`
+(the repository, every record's facts, the paths asked for, "today", and lazily the
+school calendar and the sign-off source)."""
 
 from __future__ import annotations
 
@@ -43,10 +42,9 @@ __all__ = ["CACHE_MIN_FILES", "Checker", "CheckResult", "CrossContext", "check_r
 class CrossContext:
     """What a cross-record rule sees: all facts, the date, calendar and sign-offs.
 
-    ``wanted`` is the set of paths the user asked about (None: the whole
-    repository); the checker drops findings located elsewhere, so a rule may
-    ignore it or use it to skip work.
-    """
+    ``wanted`` is the set of paths the user asked about (None: the whole repository);
+    the checker drops findings located elsewhere, so a rule may ignore it or use it to
+    skip work."""
 
     def __init__(self, repo: RecordsRepo, facts: dict[str, dict[str, Any]],
                  wanted: set[str] | None, today: dt.date, use_cache: bool = True,
@@ -84,8 +82,7 @@ def related_facts(facts: dict[str, dict[str, Any]],
     wanted paths as every record does, at a fraction of the cost: that is what makes
     checking one edited record quick in a trust of thousands. When settings or the
     calendar are wanted, findings may sit anywhere: then every record counts. (A test
-    compares this with the whole computation for every record of the demo trust.)
-    """
+    compares this with the whole computation for every record of the demo trust.)"""
     people: set[str] = set()
     for path in wanted:
         if path.split("/", 1)[0] not in RECORD_DIRS:
@@ -223,15 +220,12 @@ class Checker:
         decode_rows(held, problems, facts_by_path, pick)
         return result
 
-    def _verify_alongside(self) -> Callable[[], None] | None:
-        """A cold whole check verifies in another process while reading the records
-        (see :mod:`supervision.signing.background`): what waits for it, or None."""
-        return self._start_verify() if self.cross_rules else None
-
-    def _start_verify(self) -> Callable[[], None] | None:
-        """A verify the store lacks, started in another process: what waits for it, or
-        None (nothing to verify, no store, or no process could be started)."""
-        if not self.use_cache or self.repo.config is None:
+    def _verify_alongside(self, wanted: bool | None = None) -> Callable[[], None] | None:
+        """A verify the store lacks, run in another process while the records are read
+        (see :mod:`supervision.signing.background`) when ``wanted`` (by default, when
+        the time rules run: they read the verified sign-offs): what waits for it."""
+        if not ((self.cross_rules if wanted is None else wanted) and self.use_cache) or \
+                self.repo.config is None:
             return None
         from supervision.signing.background import finish, start
 
@@ -382,11 +376,10 @@ class Checker:
                     verified: bool = False) -> CheckResult:
         """Every record's findings and facts (for ``status`` and the site; ``pick`` as in
         :meth:`records`), leaving the store marked as matching the working folder.
-        ``verified``: the caller reads the verified sign-offs next (the site's reports),
-        so a verify the store lacks runs beside the reading, as in a cold whole check:
-        faster, and the verify's memory never sits on top of every record's facts."""
-        wait = self._start_verify() if verified else None
-        result = self.records(self.repo_files(), pick=pick, wait=wait)
+        ``verified``: the caller reads the verified sign-offs next (a verify the store
+        lacks then runs beside the reading, never on top of every record's facts)."""
+        result = self.records(self.repo_files(), pick=pick,
+                              wait=self._verify_alongside(verified))
         if self.use_cache:
             self._rows_fit = True
             self._leave_mark()
@@ -414,8 +407,7 @@ class Checker:
         of date it returns None, and the caller judges just the wanted records (see
         :func:`related_facts`) instead of the whole repository. Runs that name a
         setting or a missing file are never answered from here: findings in settings
-        are shown as warnings when files are named (see deadlines.time_rules.time_rules).
-        """
+        are shown as warnings when files are named (see deadlines.time_rules.time_rules)."""
         if paths is not None and not all(self._is_record_file(p) for p in paths):
             return None
         key = self._results_key()

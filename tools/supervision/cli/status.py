@@ -78,7 +78,7 @@ def _items(repo: Any, checker: Any, due_within: int | None) -> list[Any]:
         stored = kept_items(repo.root, key, due_within)
         if stored is not None:
             return stored
-    result = checker.all_records()
+    result = checker.all_records(verified=True)  # the time rules count verified sign-offs
     items = evaluate(CrossContext(repo, result.facts, None, checker.today), due_within)
     if key is not None:
         keep_items(repo.root, key, due_within, items)
